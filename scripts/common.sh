@@ -1,0 +1,32 @@
+# SPDX-License-Identifier: GPL-2.0
+# Shared settings for the build and test scripts. Sourced, never run.
+
+# Project root (the directory holding this scripts/ folder).
+GV_ROOT=${GV_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+
+# Everything large lives outside the checkout, keyed so that different kernels
+# or toolchains never share object files.
+GV_CACHE=${GV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ghaf-virt}
+
+# Pinned inputs.
+GV_KSERIES=${GV_KSERIES:-7.3}
+GV_LLVM_VER=${GV_LLVM_VER:-22}
+GV_BINDGEN_VER=${GV_BINDGEN_VER:-0.73.2}
+
+GV_LLVM="-${GV_LLVM_VER}"
+export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-${GV_LLVM_VER}/lib}
+export PATH="$HOME/.cargo/bin:$GV_CACHE/tools/bin:$PATH"
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
+
+log() {
+	echo "==> $*" >&2
+}
+
+# Number of parallel jobs: cores + 1, as upstream recommends.
+gv_jobs() {
+	echo $(($(nproc) + 1))
+}
