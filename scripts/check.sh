@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The whole test suite: set up, build the test kernel with the drivers
+# in-tree, run the static gates, boot QEMU with every kselftest and KUnit
+# suite, and print per-suite results and "N passed, M failed, K skipped".
+
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+OUT=${GV_OUT:-$GV_ROOT/out}
+mkdir -p "$OUT"
+t0=$(date +%s)
+
+"$GV_ROOT/scripts/setup.sh"
+B=$("$GV_ROOT/scripts/kernel-build.sh")
+KSRC=$(cat "$B/.gv-ksrc")
+t_build=$(date +%s)
+
+"$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT/selftests"
+"$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
+"$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
+
+rm -f "$OUT/console.log"
+"$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
+t_run=$(date +%s)
+
+args=(--tap "gates=$OUT/gates.tap" --tap "judge=$OUT/judge.tap")
+for t in $(cat "$OUT/selftests/list"); do
+	args+=(--kselftest "$t")
+done
+for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho '#\[kunit_tests([a-z0-9_]*)\]') |
+	sed 's/.*(\(.*\))./\1/' | sort -u); do
+	args+=(--kunit "$s")
+done
+
+log "timings: build $((t_build - t0)) s, tests $((t_run - t_build)) s, total $((t_run - t0)) s"
+log "console log: $OUT/console.log"
+exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console.log" "${args[@]}"

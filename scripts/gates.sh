@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Static quality gates, reported as TAP on stdout:
+#  - rustfmt --check with the kernel's .rustfmt.toml on every project .rs file
+#  - no rustc/clippy warning (the kernel is built with CLIPPY=1) and no C
+#    compiler warning in the project's code, read from the build log
+#  - checkpatch.pl clean on the project's C files and headers
+#
+#   gates.sh KSRC BUILD_LOG
+
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+KSRC=${1:?usage: gates.sh KSRC BUILD_LOG}
+BUILD_LOG=${2:?build log}
+cd "$GV_ROOT" || exit 1
+
+mapfile -t RS < <(git ls-files '*.rs')
+mapfile -t CFILES < <(git ls-files '*.c' '*.h')
+
+n=0
+results=()
+point() { # status name [diagnostic file]
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		results+=("ok $n $2")
+	else
+		results+=("not ok $n $2")
+		[ -n "${3:-}" ] && results+=("$(sed 's/^/# /' "$3" | head -40)")
+	fi
+}
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+
+for f in "${RS[@]}"; do
+	if rustfmt --check --edition 2021 --config-path "$KSRC/.rustfmt.toml" "$f" >"$tmp" 2>&1; then
+		point ok "rustfmt $f"
+	else
+		point fail "rustfmt $f" "$tmp"
+	fi
+done
+
+# A Rust diagnostic is "warning: ..." followed by "--> <path>"; C ones are
+# "<path>:l:c: warning:". Only our paths (drivers/ghaf_virt/...) count.
+awk '
+	/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
+	/^ *--> .*drivers\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
+	/drivers\/ghaf_virt\/.*: (warning|error):/ { print }
+' "$BUILD_LOG" >"$tmp"
+if [ -s "$tmp" ]; then
+	point fail "no rustc/clippy/cc warnings in project code" "$tmp"
+else
+	point ok "no rustc/clippy/cc warnings in project code"
+fi
+
+for f in "${CFILES[@]}"; do
+	if perl "$KSRC/scripts/checkpatch.pl" --no-tree --quiet --terse --show-types -f "$f" >"$tmp" 2>&1; then
+		point ok "checkpatch $f"
+	else
+		point fail "checkpatch $f" "$tmp"
+	fi
+done
+
+echo "TAP version 13"
+echo "1..$n"
+printf '%s\n' "${results[@]}"

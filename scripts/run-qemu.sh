@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Boot the test kernel in QEMU (arm64 `virt`, TCG, -cpu max) with an
+# initramfs holding busybox, the project's modules and the selftests.
+#
+#   run-qemu.sh test  BUILD_DIR OUT_DIR   run every test, console -> OUT_DIR/console.log
+#   run-qemu.sh shell BUILD_DIR OUT_DIR   interactive shell on the serial console
+#
+# The DTB is QEMU's own for this exact machine (-machine dumpdtb=) with the
+# test overlay from dt-overlays/ applied by fdtoverlay.
+
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+
+MODE=${1:?usage: run-qemu.sh test|shell BUILD_DIR OUT_DIR}
+B=${2:?build dir}
+OUT=${3:?output dir}
+TIMEOUT=${GV_QEMU_TIMEOUT:-1800}
+MEM=${GV_QEMU_MEM:-2G}
+SMP=${GV_QEMU_SMP:-2}
+
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -nic none)
+
+# --- initramfs ---
+root="$OUT/initramfs"
+rm -rf "$root"
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules/gv,selftests}
+cp "$("$GV_ROOT/scripts/debian-fetch.sh" busybox)" "$root/bin/busybox"
+cp "$GV_ROOT/scripts/guest-init.sh" "$root/init"
+: >"$root/lib/modules/gv/order"
+grep '^drivers/ghaf_virt/' "$B/modules.order" | while read -r o; do
+	ko="$B/${o%.o}.ko"
+	[ -f "$ko" ] || die "module $ko missing from the build"
+	cp "$ko" "$root/lib/modules/gv/"
+	basename "$ko" >>"$root/lib/modules/gv/order"
+done
+cp -r "$OUT/selftests/." "$root/selftests/"
+(cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/initramfs.cpio"
+
+# --- device tree ---
+qemu-system-aarch64 "${MACHINE[@]}" -machine dumpdtb="$OUT/virt.dtb" -nographic >/dev/null
+dtc -@ -q -I dts -O dtb -o "$OUT/qemu-virt-test.dtbo" "$GV_ROOT/dt-overlays/qemu-virt-test.dtso"
+fdtoverlay -i "$OUT/virt.dtb" -o "$OUT/virt-test.dtb" "$OUT/qemu-virt-test.dtbo"
+
+APPEND="console=ttyAMA0 rdinit=/init gv.mode=$MODE panic=-1 log_buf_len=8M"
+QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot
+	-kernel "$B/arch/arm64/boot/Image" -initrd "$OUT/initramfs.cpio"
+	-dtb "$OUT/virt-test.dtb" -append "$APPEND")
+
+if [ "$MODE" = shell ]; then
+	exec "${QEMU[@]}"
+fi
+
+log "booting the test kernel in QEMU (timeout ${TIMEOUT}s)"
+start=$(date +%s)
+rc=0
+timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/console.log" 2>&1 || rc=$?
+log "QEMU ran $(($(date +%s) - start)) s (rc=$rc)"
+[ $rc -ne 124 ] || log "QEMU timed out after ${TIMEOUT}s"
+exit 0
