@@ -23,7 +23,7 @@ setup:
 
 build: setup
 	@B=$$($(SCRIPTS)/kernel-build.sh) && \
-	$(SCRIPTS)/build-selftests.sh "$$(cat $$B/.gv-ksrc)" "$$B" $(OUT)/selftests && \
+	$(SCRIPTS)/build-selftests.sh "$$(cat $$B/.gv-ksrc)" "$$B" $(OUT) && \
 	$(SCRIPTS)/build-overlays.sh $(OUT)/dtb && \
 	echo "kernel: $$B/arch/arm64/boot/Image" && \
 	echo "modules: $$(grep ^drivers/ghaf_virt/ $$B/modules.order | sed "s|^|$$B/|; s|\.o$$|.ko|" | tr '\n' ' ')" && \

@@ -17,15 +17,16 @@ B=$("$GV_ROOT/scripts/kernel-build.sh")
 KSRC=$(cat "$B/.gv-ksrc")
 t_build=$(date +%s)
 
-"$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT/selftests"
+"$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
 "$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
 "$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
 
-rm -f "$OUT/console.log"
+rm -f "$OUT"/console-*.log
 "$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
+"$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
 t_run=$(date +%s)
 
-args=(--tap "gates=$OUT/gates.tap" --tap "judge=$OUT/judge.tap")
+args=(--tap "gates=$OUT/gates.tap" --tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")
 done
@@ -35,5 +36,5 @@ for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho 
 done
 
 log "timings: build $((t_build - t0)) s, tests $((t_run - t_build)) s, total $((t_run - t0)) s"
-log "console log: $OUT/console.log"
-exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console.log" "${args[@]}"
+log "console logs: $OUT/console-test.log, $OUT/console-canary.log"
+exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console-test.log" "${args[@]}"

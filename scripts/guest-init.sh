@@ -3,7 +3,8 @@
 #
 # /init of the test initramfs. Mounts the pseudo filesystems, loads the
 # project's modules, then either runs every test (gv.mode=test) and powers
-# off, or gives the user a shell (gv.mode=shell).
+# off, or gives the user a shell (gv.mode=shell), or loads the detector
+# canary module and dumps what the kernel's checkers reported (gv.mode=canary).
 #
 # Output protocol, parsed by scripts/parse-results.py on the host: each
 # suite's output sits between "@@GV begin <kind> <name>" and
@@ -55,6 +56,37 @@ load_modules() {
 	done </lib/modules/gv/order
 }
 
+# kmemleak ignores objects younger than 5 s, so wait for the last test's
+# allocations to age, then scan twice (the second catches objects that were
+# only transiently referenced during the first).
+dump_kmemleak() {
+	if [ -w /sys/kernel/debug/kmemleak ]; then
+		sleep 6
+		echo scan >/sys/kernel/debug/kmemleak
+		echo scan >/sys/kernel/debug/kmemleak
+		echo "@@GV begin kmemleak kmemleak"
+		cat /sys/kernel/debug/kmemleak
+		echo "@@GV end kmemleak rc=0"
+	else
+		echo "@@GV kmemleak-unavailable"
+	fi
+}
+
+dump_dmesg() {
+	echo "@@GV begin dmesg dmesg"
+	dmesg
+	echo "@@GV end dmesg rc=0"
+}
+
+if [ "$mode" = canary ]; then
+	# Detector canary: a module that commits each bug class on purpose.
+	suite boot canary insmod /lib/modules/canary/gv_canary.ko
+	dump_kmemleak
+	dump_dmesg
+	echo "@@GV done"
+	poweroff -f
+fi
+
 if [ "$mode" = shell ]; then
 	load_modules
 	echo "Modules loaded; tests are in /selftests. 'poweroff -f' leaves QEMU."
@@ -77,22 +109,7 @@ for d in /sys/kernel/debug/kunit/*/; do
 	echo "@@GV end $name rc=0"
 done
 
-# kmemleak ignores objects younger than 5 s, so wait for the last test's
-# allocations to age, then scan twice (the second catches objects that were
-# only transiently referenced during the first).
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	sleep 6
-	echo scan >/sys/kernel/debug/kmemleak
-	echo scan >/sys/kernel/debug/kmemleak
-	echo "@@GV begin kmemleak kmemleak"
-	cat /sys/kernel/debug/kmemleak
-	echo "@@GV end kmemleak rc=0"
-else
-	echo "@@GV kmemleak-unavailable"
-fi
-
-echo "@@GV begin dmesg dmesg"
-dmesg
-echo "@@GV end dmesg rc=0"
+dump_kmemleak
+dump_dmesg
 echo "@@GV done"
 poweroff -f

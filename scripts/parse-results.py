@@ -11,7 +11,8 @@ kselftest and KUnit suite must appear; TAP plans must be complete; a test
 binary's non-zero exit without a failing test point is a failure too. The
 dmesg dump is searched for kernel splats and the kmemleak report for leaks;
 each finding is a failed check. --tap adds results produced on the host
-(quality gates). Prints "N passed, M failed, K skipped" last and exits 1 on
+(quality gates); --canary judges the detector canary boot, where every
+checker must have fired. Prints "N passed, M failed, K skipped" last and exits 1 on
 any failure.
 """
 import argparse
@@ -190,6 +191,25 @@ def evaluate(log, kselftests, kunits, taps, out=print):
     return c
 
 
+def canary(log, out=print):
+    """The canary boot must show every detector firing."""
+    c = Counter()
+    sections, done = parse_sections(log)
+    dmesg = sections.get(('dmesg', 'dmesg'), {'lines': []})['lines']
+    leaks = sections.get(('kmemleak', 'kmemleak'), {'lines': []})['lines']
+    want = {'WARNING': 'WARNING', 'KASAN': 'KASAN', 'lockdep': 'lockdep'}
+    for name, what in want.items():
+        rx = dict(SPLATS)[what]
+        c.add('canary', f'{name} detected', 'pass' if any(rx.search(l) for l in dmesg)
+              else 'fail', 'the kernel did not report the deliberate bug')
+    c.add('canary', 'kmemleak detected', 'pass' if any(
+        l.startswith('unreferenced object') for l in leaks) else 'fail',
+        'kmemleak did not report the deliberate leak')
+    c.add('canary', 'run finished', 'pass' if done else 'fail', 'no done marker')
+    out(f'  {"canary":9} {"deliberate bugs detected":40} {c.passed:4} passed {c.failed:3} failed')
+    return c
+
+
 def selftest():
     """Check the judge itself on synthetic runs; prints TAP."""
     ok_run = [
@@ -250,6 +270,7 @@ def main():
     ap.add_argument('--kselftest', action='append', default=[])
     ap.add_argument('--kunit', action='append', default=[])
     ap.add_argument('--tap', action='append', default=[])
+    ap.add_argument('--canary', help='console log of the detector canary boot')
     ap.add_argument('--selftest', action='store_true',
                     help='check this judge on synthetic runs (TAP output)')
     args = ap.parse_args()
@@ -269,6 +290,16 @@ def main():
 
     print('Results:')
     c = evaluate(log, args.kselftest, args.kunit, taps)
+    if args.canary:
+        try:
+            with open(args.canary, errors='replace') as f:
+                k = canary(f.read().splitlines())
+        except FileNotFoundError:
+            k = Counter()
+            k.add('canary', 'boot', 'fail', 'no canary console log')
+        c.passed += k.passed
+        c.failed += k.failed
+        c.failures += k.failures
     if c.failures:
         print('Failures:')
         for f in c.failures:

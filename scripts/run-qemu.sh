@@ -4,8 +4,11 @@
 # Boot the test kernel in QEMU (arm64 `virt`, TCG, -cpu max) with an
 # initramfs holding busybox, the project's modules and the selftests.
 #
-#   run-qemu.sh test  BUILD_DIR OUT_DIR   run every test, console -> OUT_DIR/console.log
-#   run-qemu.sh shell BUILD_DIR OUT_DIR   interactive shell on the serial console
+#   run-qemu.sh test   BUILD_DIR OUT_DIR  run every test, console -> OUT_DIR/console-test.log
+#   run-qemu.sh canary BUILD_DIR OUT_DIR  detector canary boot -> OUT_DIR/console-canary.log
+#   run-qemu.sh shell  BUILD_DIR OUT_DIR  interactive shell on the serial console
+#
+# OUT_DIR holds the built selftests (selftests/) and canary module (canary/).
 #
 # The DTB is QEMU's own for this exact machine (-machine dumpdtb=) with the
 # test overlay from dt-overlays/ applied by fdtoverlay.
@@ -27,7 +30,7 @@ MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -n
 # --- initramfs ---
 root="$OUT/initramfs"
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules/gv,selftests}
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules/gv,lib/modules/canary,selftests}
 cp "$("$GV_ROOT/scripts/debian-fetch.sh" busybox)" "$root/bin/busybox"
 cp "$GV_ROOT/scripts/guest-init.sh" "$root/init"
 : >"$root/lib/modules/gv/order"
@@ -38,6 +41,7 @@ grep '^drivers/ghaf_virt/' "$B/modules.order" | while read -r o; do
 	basename "$ko" >>"$root/lib/modules/gv/order"
 done
 cp -r "$OUT/selftests/." "$root/selftests/"
+cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/initramfs.cpio"
 
 # --- device tree ---
@@ -45,7 +49,10 @@ qemu-system-aarch64 "${MACHINE[@]}" -machine dumpdtb="$OUT/virt.dtb" -nographic 
 dtc -@ -q -I dts -O dtb -o "$OUT/qemu-virt-test.dtbo" "$GV_ROOT/dt-overlays/qemu-virt-test.dtso"
 fdtoverlay -i "$OUT/virt.dtb" -o "$OUT/virt-test.dtb" "$OUT/qemu-virt-test.dtbo"
 
-APPEND="console=ttyAMA0 rdinit=/init gv.mode=$MODE panic=-1 log_buf_len=8M"
+# slab_debug: SLUB's debug checks (red zones, poisoning, owner tracking) on
+# every cache. It also turns off SLUB's per-CPU sheaves, whose arrays keep
+# stale pointers to allocated objects and would hide leaks from kmemleak.
+APPEND="console=ttyAMA0 rdinit=/init gv.mode=$MODE panic=-1 log_buf_len=8M slab_debug=FZPU"
 QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot
 	-kernel "$B/arch/arm64/boot/Image" -initrd "$OUT/initramfs.cpio"
 	-dtb "$OUT/virt-test.dtb" -append "$APPEND")
@@ -54,10 +61,10 @@ if [ "$MODE" = shell ]; then
 	exec "${QEMU[@]}"
 fi
 
-log "booting the test kernel in QEMU (timeout ${TIMEOUT}s)"
+log "booting the test kernel in QEMU, mode $MODE (timeout ${TIMEOUT}s)"
 start=$(date +%s)
 rc=0
-timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/console.log" 2>&1 || rc=$?
+timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/console-$MODE.log" 2>&1 || rc=$?
 log "QEMU ran $(($(date +%s) - start)) s (rc=$rc)"
 [ $rc -ne 124 ] || log "QEMU timed out after ${TIMEOUT}s"
 exit 0
