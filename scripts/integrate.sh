@@ -3,9 +3,15 @@
 #
 # Place the project into a kernel source tree: one symlink for the drivers
 # (drivers/ghaf_virt -> project root, whose Kbuild lists the driver folders),
-# one for the uapi header, and one idempotent line each in drivers/Kconfig and
-# drivers/Makefile. Re-running only refreshes the symlinks, so a changed
-# driver file rebuilds incrementally and nothing else does.
+# one for the uapi header, one idempotent line each in drivers/Kconfig and
+# drivers/Makefile, and the project's kernel-crate additions (rust/):
+#  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
+#    declaration in rust/kernel/lib.rs),
+#  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
+#  - rust/bindings_helper.h is #included by rust/bindings/bindings_helper.h.
+# The generated blocks sit between marker lines and a file is only rewritten
+# when its content changes, so re-running rebuilds nothing and a changed
+# driver file rebuilds incrementally.
 #
 #   integrate.sh KSRC
 
@@ -34,3 +40,42 @@ if ! grep -q 'drivers/ghaf_virt/drivers/Kconfig' "$KSRC/drivers/Kconfig"; then
 fi
 grep -q '^obj-y[[:space:]]*+= ghaf_virt/' "$KSRC/drivers/Makefile" ||
 	printf 'obj-y\t\t\t\t+= ghaf_virt/\n' >>"$KSRC/drivers/Makefile"
+
+# replace_block FILE BODY: put BODY between the ghaf_virt marker lines at the
+# end of FILE; rewrite FILE only if that changes it.
+replace_block() {
+	local file=$1 body=$2 begin="// ghaf_virt: begin (scripts/integrate.sh)"
+	local end="// ghaf_virt: end" tmp
+	tmp=$(mktemp)
+	awk -v b="$begin" -v e="$end" '$0 == b { skip = 1 } !skip { print } $0 == e { skip = 0 }' \
+		"$file" >"$tmp"
+	if [ -n "$body" ]; then
+		printf '%s\n%s\n%s\n' "$begin" "$body" "$end" >>"$tmp"
+	fi
+	if cmp -s "$tmp" "$file"; then
+		rm -f "$tmp"
+	else
+		cat "$tmp" >"$file"
+		rm -f "$tmp"
+	fi
+}
+
+body=""
+for f in "$GV_ROOT"/rust/kernel/*.rs; do
+	[ -e "$f" ] || continue
+	name=$(basename "$f" .rs)
+	body+="#[path = \"../../drivers/ghaf_virt/rust/kernel/$name.rs\"]"$'\n'"pub mod $name;"$'\n'
+done
+replace_block "$KSRC/rust/kernel/lib.rs" "${body%$'\n'}"
+
+body=""
+for f in "$GV_ROOT"/rust/helpers/*.c; do
+	[ -e "$f" ] || continue
+	body+="#include \"../../drivers/ghaf_virt/rust/helpers/$(basename "$f")\""$'\n'
+done
+replace_block "$KSRC/rust/helpers/helpers.c" "${body%$'\n'}"
+
+body=""
+[ -f "$GV_ROOT/rust/bindings_helper.h" ] &&
+	body="#include \"../../drivers/ghaf_virt/rust/bindings_helper.h\""
+replace_block "$KSRC/rust/bindings/bindings_helper.h" "$body"
