@@ -8,7 +8,7 @@
 #  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
 #    declaration in rust/kernel/lib.rs),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
-#  - rust/bindings_helper.h is #included by rust/bindings/bindings_helper.h.
+#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h.
 # The generated blocks sit between marker lines and a file is only rewritten
 # when its content changes, so re-running rebuilds nothing and a changed
 # driver file rebuilds incrementally.
@@ -76,6 +76,8 @@ done
 replace_block "$KSRC/rust/helpers/helpers.c" "${body%$'\n'}"
 
 body=""
-[ -f "$GV_ROOT/rust/bindings_helper.h" ] &&
-	body="#include \"../../drivers/ghaf_virt/rust/bindings_helper.h\""
-replace_block "$KSRC/rust/bindings/bindings_helper.h" "$body"
+for f in "$GV_ROOT"/rust/bindings/*.h; do
+	[ -e "$f" ] || continue
+	body+="#include \"../../drivers/ghaf_virt/rust/bindings/$(basename "$f")\""$'\n'
+done
+replace_block "$KSRC/rust/bindings/bindings_helper.h" "${body%$'\n'}"
