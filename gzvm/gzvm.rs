@@ -2,56 +2,122 @@
 
 //! GenieZone hypervisor driver.
 //!
-//! Exposes `/dev/gzvm`, whose ioctl ABI is that of the upstream/Android
-//! `<linux/gzvm.h>` (see `gzvm/include/uapi/linux/gzvm.h`), so VMMs written
-//! for GenieZone (crosvm) work unchanged.
+//! A platform driver for the GenieZone device-tree node. Probing asks the hypervisor for
+//! its version (PROBE hypercall) and registers `/dev/gzvm`, whose ioctl ABI is that of the
+//! upstream/Android `<linux/gzvm.h>` (`gzvm/include/uapi/linux/gzvm.h`), so VMMs written
+//! for GenieZone (crosvm) work unchanged. In test kernels (`CONFIG_GZVM_SIM`) the
+//! `ghaf,geniezone-sim` node binds the same driver to an in-kernel simulator of the
+//! hypervisor instead of the `hvc` conduit.
 
 use kernel::{
-    fs::File,
-    miscdevice::{MiscDevice, MiscDeviceOptions, MiscDeviceRegistration},
+    device::Core,
+    miscdevice::MiscDeviceOptions,
+    misc_data::MiscRegistrationWithData,
+    of, platform,
     prelude::*,
+    sync::Arc,
 };
 
 mod caps;
+mod dev;
+mod device;
+mod hypercall;
+mod memslot;
+#[cfg(CONFIG_GZVM_SIM)]
+mod sim;
 mod uapi;
+mod vcpu;
+mod vm;
 
-module! {
-    type: GzvmModule,
-    name: "gzvm",
-    authors: ["Ghaf virtualization host team"],
-    description: "GenieZone hypervisor driver",
-    license: "GPL",
+use dev::GzvmDev;
+use hypercall::{func, Conduit, Hyp};
+
+/// Driver version announced to the hypervisor (major, minor, sub), as upstream v13.
+const DRIVER_VERSION: [u64; 3] = [16, 0, 0];
+
+/// Which conduit a matched node stands for.
+#[derive(Clone, Copy)]
+enum Kind {
+    Hvc,
+    #[cfg(CONFIG_GZVM_SIM)]
+    Sim,
 }
 
+#[cfg(not(CONFIG_GZVM_SIM))]
+kernel::of_device_table!(
+    OF_TABLE,
+    MODULE_OF_TABLE,
+    <GzvmDriver as platform::Driver>::IdInfo,
+    [
+        (of::DeviceId::new(c"mediatek,geniezone"), Kind::Hvc),
+        (of::DeviceId::new(c"mediatek,geniezone-hyp"), Kind::Hvc),
+    ]
+);
+
+#[cfg(CONFIG_GZVM_SIM)]
+kernel::of_device_table!(
+    OF_TABLE,
+    MODULE_OF_TABLE,
+    <GzvmDriver as platform::Driver>::IdInfo,
+    [
+        (of::DeviceId::new(c"mediatek,geniezone"), Kind::Hvc),
+        (of::DeviceId::new(c"mediatek,geniezone-hyp"), Kind::Hvc),
+        (of::DeviceId::new(c"ghaf,geniezone-sim"), Kind::Sim),
+    ]
+);
+
+struct GzvmDriver;
+
+/// Per-device state: `/dev/gzvm` and the hypervisor handle its files use.
 #[pin_data]
-struct GzvmModule {
+struct GzvmData {
     #[pin]
-    _misc: MiscDeviceRegistration<GzvmDev>,
+    misc: MiscRegistrationWithData<GzvmDev>,
 }
 
-impl kernel::InPlaceModule for GzvmModule {
-    fn init(_module: &'static ThisModule) -> impl PinInit<Self, Error> {
-        try_pin_init!(Self {
-            _misc <- MiscDeviceRegistration::register(MiscDeviceOptions { name: c"gzvm" }),
+impl platform::Driver for GzvmDriver {
+    type IdInfo = Kind;
+    type Data<'bound> = GzvmData;
+    const OF_ID_TABLE: Option<of::IdTable<Self::IdInfo>> = Some(&OF_TABLE);
+
+    fn probe<'bound>(
+        pdev: &'bound platform::Device<Core<'_>>,
+        info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        try_pin_init!(GzvmData {
+            misc <- MiscRegistrationWithData::register(
+                MiscDeviceOptions { name: c"gzvm" },
+                connect(pdev, info.copied())?,
+            ),
         })
     }
 }
 
-/// An open file of `/dev/gzvm`.
-struct GzvmDev;
-
-#[vtable]
-impl MiscDevice for GzvmDev {
-    type Ptr = KBox<Self>;
-
-    fn open(_file: &File, _misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        KBox::new(GzvmDev, GFP_KERNEL).map_err(Into::into)
-    }
-
-    fn ioctl(_me: &GzvmDev, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
-        match cmd {
-            uapi::GZVM_CHECK_EXTENSION => caps::check_extension_ioctl(arg).map(|()| 0),
-            _ => Err(ENOTTY),
+/// Creates the conduit for `kind` and checks that a hypervisor answers on it.
+fn connect(pdev: &platform::Device<Core<'_>>, kind: Option<Kind>) -> Result<Arc<Hyp>> {
+    let dev = pdev.as_ref();
+    let conduit = match kind.unwrap_or(Kind::Hvc) {
+        Kind::Hvc => Conduit::Hvc,
+        #[cfg(CONFIG_GZVM_SIM)]
+        Kind::Sim => Conduit::Sim(sim::Sim::new()?),
+    };
+    let hyp = Arc::new(Hyp::new(conduit), GFP_KERNEL)?;
+    match hyp.call(func::PROBE, &DRIVER_VERSION) {
+        Ok([major, minor, sub]) => {
+            dev_info!(dev, "GenieZone hypervisor {}.{}.{}\n", major as u32, minor as u32, sub);
+            Ok(hyp)
+        }
+        Err(e) => {
+            dev_err!(dev, "no GenieZone hypervisor answered PROBE ({:?})\n", e);
+            Err(ENODEV)
         }
     }
+}
+
+kernel::module_platform_driver! {
+    type: GzvmDriver,
+    name: "gzvm",
+    authors: ["Ghaf virtualization host team"],
+    description: "GenieZone hypervisor driver",
+    license: "GPL",
 }

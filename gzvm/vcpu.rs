@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A virtual CPU, its file descriptor and the run loop.
+//!
+//! `GZVM_RUN` takes a pointer to the VMM's own `struct gzvm_vcpu_run` (264 bytes; crosvm
+//! never mmaps the vCPU fd). It is copied into the page shared with the hypervisor, the
+//! vCPU runs until an exit that userspace must see, and the page is copied back. Exits the
+//! kernel can handle (page faults, host interrupts, idle, in-kernel hypercalls) never reach
+//! userspace. Signals are checked only before entering the guest, so an exit that is bound
+//! for userspace is never lost to a signal: it is returned with 0, and the signal is
+//! handled when the ioctl returns.
+
+use kernel::{
+    anon_file::{self, AnonFile},
+    fs::{file::flags, File},
+    new_mutex,
+    prelude::*,
+    resched::cond_resched,
+    sync::{Arc, ArcBorrow, Mutex},
+    uaccess::UserSlice,
+    user_pages::ContigPages,
+};
+
+use crate::{
+    hypercall::{func, tuple},
+    uapi::{self, exit, OneReg, VCPU_RUN_SIZE},
+    vm::{Paging, Vm},
+};
+
+/// Offsets in `struct gzvm_vcpu_run`.
+mod run {
+    pub(crate) const EXIT_REASON: usize = 0;
+    pub(crate) const IMMEDIATE_EXIT: usize = 4;
+    pub(crate) const PADDING1: usize = 5;
+    pub(crate) const HC_ARGS: usize = 8;
+    pub(crate) const EXC_CODE: usize = 8;
+    pub(crate) const EXC_FAULT_GPA: usize = 16;
+    pub(crate) const EXC_RESERVED: usize = 24;
+}
+
+/// A virtual CPU.
+#[pin_data(PinnedDrop)]
+pub(crate) struct Vcpu {
+    vm: Arc<Vm>,
+    id: u32,
+    /// Page 0: the run page shared with the hypervisor; page 1: hardware state.
+    shared: ContigPages,
+    /// Serialises RUN and register access.
+    #[pin]
+    run_lock: Mutex<()>,
+}
+
+impl Vcpu {
+    /// `GZVM_CREATE_VCPU`: creates the vCPU in the hypervisor and returns its new fd.
+    pub(crate) fn create(vm: Arc<Vm>, id: u32) -> Result<u32> {
+        let shared = ContigPages::new(1)?;
+        vm.hyp
+            .call(func::CREATE_VCPU, &[tuple(vm.id, id), shared.phys()])?;
+        // From here the vCPU's drop destroys the hypervisor vCPU.
+        let vcpu = Arc::pin_init(
+            try_pin_init!(Vcpu {
+                vm: vm.clone(),
+                id,
+                shared,
+                run_lock <- new_mutex!(()),
+            }),
+            GFP_KERNEL,
+        )
+        .inspect_err(|_| {
+            let _ = vm.hyp.call(func::DESTROY_VCPU, &[tuple(vm.id, id)]);
+        })?;
+        let name = c"gzvm-vcpu";
+        anon_file::create_fd::<Vcpu>(name, vcpu, flags::O_RDWR | flags::O_CLOEXEC)
+    }
+
+    fn tuple(&self) -> u64 {
+        tuple(self.vm.id, self.id)
+    }
+
+    /// `GZVM_RUN`.
+    fn run(&self, arg: usize) -> Result<isize> {
+        let _guard = self.run_lock.lock();
+        let page = self.shared.page(0).ok_or(EINVAL)?;
+        let user = UserSlice::new(UserPtr::from_addr(arg), VCPU_RUN_SIZE);
+        let (mut reader, mut writer) = user.reader_writer();
+        let mut buf = [0u8; VCPU_RUN_SIZE];
+        reader.read_slice(&mut buf)?;
+        if buf[run::PADDING1..run::PADDING1 + 3] != [0, 0, 0] {
+            return Err(EINVAL);
+        }
+        if buf[run::IMMEDIATE_EXIT] == 1 {
+            return Err(EINTR);
+        }
+        page.write_bytes(0, &buf)?;
+        self.vm.check_mm()?;
+
+        let ret = loop {
+            if kernel::current!().signal_pending() {
+                let _ = self.vm.hyp.call(func::INFORM_EXIT, &[u64::from(self.vm.id)]);
+                break Err(ERESTARTSYS);
+            }
+            let [reason, _, _] = self.vm.hyp.call(func::RUN, &[self.tuple()])?;
+            let reason = reason as u32;
+            match self.handle_exit(reason, &page) {
+                Ok(true) => break Ok(0),
+                Ok(false) => cond_resched(),
+                Err(e) => break Err(e),
+            }
+        };
+        page.read_bytes(0, &mut buf)?;
+        writer.write_slice(&buf)?;
+        ret
+    }
+
+    /// Handles an exit in the kernel if it can; `Ok(true)` when userspace must see it.
+    fn handle_exit(&self, reason: u32, page: &kernel::user_pages::PfnPage<'_>) -> Result<bool> {
+        match reason {
+            exit::IRQ | exit::GZ | exit::IPI => Ok(false),
+            exit::IDLE => {
+                self.idle();
+                Ok(false)
+            }
+            exit::EXCEPTION => {
+                let code = page.read(run::EXC_CODE, 4)? as u32;
+                if code != uapi::GZVM_EXCEPTION_PAGE_FAULT {
+                    return Ok(true);
+                }
+                for i in 0..30 {
+                    if page.read(run::EXC_RESERVED + 8 * i, 8)? != 0 {
+                        return Ok(true);
+                    }
+                }
+                let gpa = page.read(run::EXC_FAULT_GPA, 8)?;
+                self.page_fault(gpa).map(|()| false)
+            }
+            exit::HYPERCALL => {
+                let a0 = page.read(run::HC_ARGS, 8)?;
+                // The simulator and hypervisor handle these themselves before exiting;
+                // anything else is the VMM's.
+                Ok(!(a0 == uapi::GZVM_HVC_MEM_RELINQUISH || a0 == uapi::GZVM_HVC_PTP))
+            }
+            _ => {
+                let _ = page.write(run::EXIT_REASON, 4, u64::from(reason));
+                Ok(true)
+            }
+        }
+    }
+
+    /// Demand paging: pin the page (or 2 MiB block) holding `gpa` and map it.
+    fn page_fault(&self, gpa: u64) -> Result {
+        let vm = &*self.vm;
+        let gfn = gpa >> 12;
+        let mut inner = vm.inner.lock();
+        let slot = inner
+            .slots
+            .iter_mut()
+            .flatten()
+            .find(|s| s.spec.contains(gfn))
+            .ok_or(EFAULT)?;
+        let slot_id = u64::from(slot.spec.slot);
+        match vm.paging {
+            Paging::FullyPopulated => Err(EFAULT),
+            Paging::Demand4K => {
+                let pfn = slot.pin_page(gfn - slot.spec.base_gfn)?;
+                vm.hyp
+                    .call(func::MAP_GUEST, &[u64::from(vm.id), slot_id, pfn, gfn, 1])
+                    .map(|_| ())
+            }
+            Paging::Demand2M => {
+                let buf = vm.block_buf.as_ref().and_then(|b| b.page(0)).ok_or(EFAULT)?;
+                let start = core::cmp::max(gfn & !511, slot.spec.base_gfn);
+                let end = core::cmp::min((gfn & !511) + 512, slot.spec.base_gfn + slot.spec.npages);
+                for (i, g) in (start..end).enumerate() {
+                    let pfn = slot.pin_page(g - slot.spec.base_gfn)?;
+                    buf.write(i * 8, 8, pfn)?;
+                }
+                let args = [u64::from(vm.id), slot_id, start, end - start];
+                vm.hyp.call(func::MAP_GUEST_BLOCK, &args).map(|_| ())
+            }
+        }
+    }
+
+    /// The guest waits for an interrupt: sleep briefly (a signal ends the wait early, and
+    /// the loop checks it before re-entering the guest).
+    fn idle(&self) {
+        kernel::time::delay::fsleep(kernel::time::Delta::from_micros(500));
+    }
+
+    fn one_reg(&self, arg: usize, set: bool) -> Result<isize> {
+        let r: OneReg = UserSlice::new(UserPtr::from_addr(arg), size_of::<OneReg>())
+            .reader()
+            .read()?;
+        let shift = (r.id & 0x00f0_0000_0000_0000) >> 52;
+        if shift > 3 {
+            return Err(EINVAL);
+        }
+        let size = 1usize << shift;
+        let user = UserSlice::new(UserPtr::from_addr(r.addr as usize), size);
+        let _guard = self.run_lock.lock();
+        if set {
+            let mut bytes = [0u8; 8];
+            user.reader().read_slice(&mut bytes[..size])?;
+            let v = u64::from_le_bytes(bytes);
+            self.vm.hyp.call(func::SET_ONE_REG, &[self.tuple(), r.id, v])?;
+        } else {
+            let [v, _, _] = self.vm.hyp.call(func::GET_ONE_REG, &[self.tuple(), r.id])?;
+            let bytes = v.to_le_bytes();
+            user.writer().write_slice(&bytes[..size])?;
+        }
+        Ok(0)
+    }
+}
+
+#[vtable]
+impl AnonFile for Vcpu {
+    type Ptr = Arc<Vcpu>;
+
+    fn ioctl(this: ArcBorrow<'_, Vcpu>, _file: &File, cmd: u32, arg: usize) -> Result<isize> {
+        match cmd {
+            uapi::GZVM_RUN => this.run(arg),
+            uapi::GZVM_SET_ONE_REG => this.one_reg(arg, true),
+            uapi::GZVM_GET_ONE_REG => this.one_reg(arg, false),
+            _ => Err(ENOTTY),
+        }
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Vcpu {
+    fn drop(self: Pin<&mut Self>) {
+        // The hypervisor lets go of the shared pages before they are freed (after this).
+        let _ = self.vm.hyp.call(func::DESTROY_VCPU, &[self.tuple()]);
+    }
+}

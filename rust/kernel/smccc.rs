@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Arm SMC Calling Convention (SMCCC) v1.2 calls over the HVC conduit.
+//!
+//! Hypervisor services such as MediaTek's GenieZone are called with `hvc #0`, arguments in
+//! x0..x7 (x0 is the function id) and results in x0..x3.
+//!
+//! C header: [`include/linux/arm-smccc.h`](srctree/include/linux/arm-smccc.h)
+
+use crate::bindings;
+
+/// The function id of an SMCCC fast call with 64-bit arguments (`ARM_SMCCC_CALL_VAL(
+/// ARM_SMCCC_FAST_CALL, ARM_SMCCC_SMC_64, owner, func)`).
+pub const fn fast_call_64(owner: u32, func: u32) -> u32 {
+    (1 << 31) | (1 << 30) | ((owner & 0x3f) << 24) | (func & 0xffff)
+}
+
+/// Issues an SMCCC v1.2 `hvc #0` with `args` in x0..x7 and returns x0..x3.
+///
+/// What the call does is up to the hypervisor; this only performs the trap. On a machine
+/// without a hypervisor that answers SMCCC over HVC the instruction is undefined, so callers
+/// must only use it where the firmware (device tree) says such a hypervisor exists.
+#[cfg(CONFIG_ARM64)]
+pub fn hvc(args: [u64; 8]) -> [u64; 4] {
+    let mut a = bindings::arm_smccc_1_2_regs::default();
+    a.a0 = args[0];
+    a.a1 = args[1];
+    a.a2 = args[2];
+    a.a3 = args[3];
+    a.a4 = args[4];
+    a.a5 = args[5];
+    a.a6 = args[6];
+    a.a7 = args[7];
+    let mut r = bindings::arm_smccc_1_2_regs::default();
+    // SAFETY: Both pointers are valid `arm_smccc_1_2_regs` for the duration of the call; the
+    // callee only reads `a` and writes `r`.
+    unsafe { bindings::arm_smccc_1_2_hvc(&a, &mut r) };
+    [r.a0, r.a1, r.a2, r.a3]
+}
