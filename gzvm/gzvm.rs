@@ -13,6 +13,7 @@ use kernel::{
 };
 
 mod caps;
+mod sim;
 mod uapi;
 
 module! {
