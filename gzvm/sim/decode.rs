@@ -1089,3 +1089,738 @@ fn decode_single(insn: u32, rt: u8, rn: u8) -> Insn {
         mode,
     }
 }
+
+#[kunit_tests(gzvm_sim_decode)]
+mod tests {
+    use super::*;
+
+    /// Shorthands for the expected values.
+    const W: Width = Width::W;
+    const X: Width = Width::X;
+
+    fn ls(op: MemOp, size: u8, rt: u8, rn: u8, mode: AddrMode) -> Insn {
+        Insn::LoadStore {
+            op,
+            size,
+            rt,
+            rn,
+            mode,
+        }
+    }
+
+    fn pair(op: MemOp, size: u8, rt: u8, rt2: u8, rn: u8, mode: AddrMode) -> Insn {
+        Insn::LoadStorePair {
+            op,
+            size,
+            rt,
+            rt2,
+            rn,
+            mode,
+        }
+    }
+
+    fn addsub_imm(width: Width, sub: bool, set_flags: bool, rd: u8, rn: u8, imm: u64) -> Insn {
+        Insn::AddSubImm {
+            width,
+            sub,
+            set_flags,
+            rd,
+            rn,
+            imm,
+        }
+    }
+
+    fn logical(width: Width, op: LogicOp, invert: bool, rd: u8, rn: u8, rm: u8) -> Insn {
+        Insn::LogicalShifted {
+            width,
+            op,
+            invert,
+            rd,
+            rn,
+            rm,
+            shift: Shift::Lsl,
+            amount: 0,
+        }
+    }
+
+    fn logical_imm(width: Width, op: LogicOp, rd: u8, rn: u8, imm: u64) -> Insn {
+        Insn::LogicalImm {
+            width,
+            op,
+            rd,
+            rn,
+            imm,
+        }
+    }
+
+    fn bitfield(width: Width, op: BfOp, immr: u8, imms: u8) -> Insn {
+        Insn::Bitfield {
+            width,
+            op,
+            rd: 0,
+            rn: 1,
+            immr,
+            imms,
+        }
+    }
+
+    #[test]
+    fn move_wide() {
+        let cases = [
+            // movz x1, #0x1234, lsl #16
+            (0xd2a24681, MovOp::Z, X, 1, 0x1234, 16),
+            // movk w2, #0xbeef
+            (0x7297dde2, MovOp::K, W, 2, 0xbeef, 0),
+            // movn x3, #0
+            (0x92800003, MovOp::N, X, 3, 0, 0),
+            // movz w4, #0xffff, lsl #16
+            (0x52bfffe4, MovOp::Z, W, 4, 0xffff, 16),
+        ];
+        for (word, op, width, rd, imm16, shift) in cases {
+            assert_eq!(
+                decode(word),
+                Insn::MovWide {
+                    width,
+                    op,
+                    rd,
+                    imm16,
+                    shift
+                }
+            );
+        }
+        // movz w0, #0, lsl #32: hw = 2 is reserved for 32-bit.
+        assert_eq!(decode(0x52c00000), Insn::Undefined);
+    }
+
+    #[test]
+    fn add_sub_immediate() {
+        let cases = [
+            // add x0, x1, #4
+            (0x91001020, addsub_imm(X, false, false, 0, 1, 4)),
+            // add sp, sp, #0x10
+            (0x910043ff, addsub_imm(X, false, false, 31, 31, 0x10)),
+            // sub x0, sp, #1, lsl #12
+            (0xd14007e0, addsub_imm(X, true, false, 0, 31, 0x1000)),
+            // adds w5, w6, #1
+            (0x310004c5, addsub_imm(W, false, true, 5, 6, 1)),
+            // cmp x7, #3 (subs xzr, x7, #3)
+            (0xf1000cff, addsub_imm(X, true, true, 31, 7, 3)),
+            // cmn w8, #1
+            (0x3100051f, addsub_imm(W, false, true, 31, 8, 1)),
+            // mov x29, sp
+            (0x910003fd, addsub_imm(X, false, false, 29, 31, 0)),
+        ];
+        for (word, insn) in cases {
+            assert_eq!(decode(word), insn);
+        }
+    }
+
+    #[test]
+    fn add_sub_register() {
+        // add x0, x1, x2, lsl #3
+        assert_eq!(
+            decode(0x8b020c20),
+            Insn::AddSubShifted {
+                width: X,
+                sub: false,
+                set_flags: false,
+                rd: 0,
+                rn: 1,
+                rm: 2,
+                shift: Shift::Lsl,
+                amount: 3
+            }
+        );
+        // subs w3, w4, w5, asr #2
+        assert_eq!(
+            decode(0x6b850883),
+            Insn::AddSubShifted {
+                width: W,
+                sub: true,
+                set_flags: true,
+                rd: 3,
+                rn: 4,
+                rm: 5,
+                shift: Shift::Asr,
+                amount: 2
+            }
+        );
+        // cmp x1, x2
+        assert!(matches!(
+            decode(0xeb02003f),
+            Insn::AddSubShifted {
+                sub: true,
+                set_flags: true,
+                rd: 31,
+                rn: 1,
+                rm: 2,
+                ..
+            }
+        ));
+        // neg x0, x1 (sub x0, xzr, x1)
+        assert!(matches!(
+            decode(0xcb0103e0),
+            Insn::AddSubShifted {
+                sub: true,
+                set_flags: false,
+                rd: 0,
+                rn: 31,
+                rm: 1,
+                ..
+            }
+        ));
+        // add x0, sp, x1, lsl #2 (extended register, UXTX)
+        assert_eq!(
+            decode(0x8b216be0),
+            Insn::AddSubExt {
+                width: X,
+                sub: false,
+                set_flags: false,
+                rd: 0,
+                rn: 31,
+                rm: 1,
+                extend: Extend::Uxtx,
+                amount: 2
+            }
+        );
+        // sub w0, w1, w2, sxtb
+        assert_eq!(
+            decode(0x4b228020),
+            Insn::AddSubExt {
+                width: W,
+                sub: true,
+                set_flags: false,
+                rd: 0,
+                rn: 1,
+                rm: 2,
+                extend: Extend::Sxtb,
+                amount: 0
+            }
+        );
+        // Shift type 0b11 (ROR) is reserved for add/sub.
+        assert_eq!(decode(0x8bc00c00), Insn::Undefined);
+        // adc x0, x1, x2: not supported.
+        assert_eq!(decode(0x9a020020), Insn::Undefined);
+    }
+
+    #[test]
+    fn logical_register() {
+        let cases = [
+            // and x0, x1, x2
+            (0x8a020020, logical(X, LogicOp::And, false, 0, 1, 2)),
+            // mov w0, w1 (orr w0, wzr, w1)
+            (0x2a0103e0, logical(W, LogicOp::Orr, false, 0, 31, 1)),
+            // ands w0, w1, w2
+            (0x6a020020, logical(W, LogicOp::Ands, false, 0, 1, 2)),
+            // bic x0, x1, x2
+            (0x8a220020, logical(X, LogicOp::And, true, 0, 1, 2)),
+            // mvn w0, w1 (orn w0, wzr, w1)
+            (0x2a2103e0, logical(W, LogicOp::Orr, true, 0, 31, 1)),
+        ];
+        for (word, insn) in cases {
+            assert_eq!(decode(word), insn);
+        }
+        // eor x0, x1, x2, ror #7
+        assert_eq!(
+            decode(0xcac21c20),
+            Insn::LogicalShifted {
+                width: X,
+                op: LogicOp::Eor,
+                invert: false,
+                rd: 0,
+                rn: 1,
+                rm: 2,
+                shift: Shift::Ror,
+                amount: 7
+            }
+        );
+        // orn w0, w1, w0, lsl #32: shift amount too large for 32 bits.
+        assert_eq!(decode(0x2a208020), Insn::Undefined);
+    }
+
+    #[test]
+    fn logical_immediate() {
+        let cases = [
+            // tst x1, #1 (ands xzr, x1, #1)
+            (0xf240003f, logical_imm(X, LogicOp::Ands, 31, 1, 1)),
+            // and x0, x1, #0xff
+            (0x92401c20, logical_imm(X, LogicOp::And, 0, 1, 0xff)),
+            // mov w0, #0x80000001 (orr w0, wzr, #0x80000001)
+            (0x320107e0, logical_imm(W, LogicOp::Orr, 0, 31, 0x8000_0001)),
+            // eor x0, x1, #0x5555555555555555
+            (
+                0xd200f020,
+                logical_imm(X, LogicOp::Eor, 0, 1, 0x5555_5555_5555_5555),
+            ),
+            // ands x2, x3, #0xfffffffffffffffe
+            (
+                0xf27ff862,
+                logical_imm(X, LogicOp::Ands, 2, 3, 0xffff_ffff_ffff_fffe),
+            ),
+            // mov sp, #0x4000 (orr sp, xzr, #0x4000)
+            (0xb27203ff, logical_imm(X, LogicOp::Orr, 31, 31, 0x4000)),
+            // and sp, x1, #0xfffffffffffffff0
+            (
+                0x927cec3f,
+                logical_imm(X, LogicOp::And, 31, 1, 0xffff_ffff_ffff_fff0),
+            ),
+        ];
+        for (word, insn) in cases {
+            assert_eq!(decode(word), insn);
+        }
+        // N = 1, imms = 0b111111: an all-ones element is reserved.
+        assert_eq!(decode(0x9240fc20), Insn::Undefined);
+    }
+
+    #[test]
+    fn bit_masks() {
+        // 2-bit elements 0b01, rotated by 1 -> 0b10 replicated.
+        assert_eq!(
+            decode_bit_masks(0, 0b111100, 1, Width::X),
+            Some(0xaaaa_aaaa_aaaa_aaaa)
+        );
+        // 32-bit element: ones(8) rotated right by 4.
+        assert_eq!(
+            decode_bit_masks(0, 0b000111, 4, Width::W),
+            Some(0xf000_000f)
+        );
+        // 64-bit element: ones(63), no rotation.
+        assert_eq!(
+            decode_bit_masks(1, 0b111110, 0, Width::X),
+            Some(u64::MAX >> 1)
+        );
+        // N = 1 with a 32-bit operation, and the all-ones elements.
+        assert_eq!(decode_bit_masks(1, 0, 0, Width::W), None);
+        assert_eq!(decode_bit_masks(0, 0b111101, 0, Width::X), None);
+        assert_eq!(decode_bit_masks(0, 0b111111, 0, Width::X), None);
+        assert_eq!(decode_bit_masks(0, 0b011111, 0, Width::W), None);
+    }
+
+    #[test]
+    fn bitfield_moves() {
+        let cases = [
+            // lsl w0, w1, #4
+            (0x531c6c20, bitfield(W, BfOp::Unsigned, 28, 27)),
+            // lsr x0, x1, #60
+            (0xd37cfc20, bitfield(X, BfOp::Unsigned, 60, 63)),
+            // asr x0, x1, #4
+            (0x9344fc20, bitfield(X, BfOp::Signed, 4, 63)),
+            // uxtb w0, w1
+            (0x53001c20, bitfield(W, BfOp::Unsigned, 0, 7)),
+            // uxth w0, w1
+            (0x53003c20, bitfield(W, BfOp::Unsigned, 0, 15)),
+            // sxtw x0, w1
+            (0x93407c20, bitfield(X, BfOp::Signed, 0, 31)),
+            // sxtb x0, w1
+            (0x93401c20, bitfield(X, BfOp::Signed, 0, 7)),
+            // bfi x0, x1, #8, #4
+            (0xb3780c20, bitfield(X, BfOp::Insert, 56, 3)),
+        ];
+        for (word, insn) in cases {
+            assert_eq!(decode(word), insn);
+        }
+        // ror x0, x1, #8 (extr x0, x1, x1, #8)
+        assert_eq!(
+            decode(0x93c12020),
+            Insn::Extr {
+                width: X,
+                rd: 0,
+                rn: 1,
+                rm: 1,
+                lsb: 8
+            }
+        );
+        // ubfm w0, w1, #32, #31: immr out of range for 32 bits.
+        assert_eq!(decode(0x53207c20), Insn::Undefined);
+    }
+
+    #[test]
+    fn branches() {
+        // b .+8 / bl .-4
+        assert_eq!(
+            decode(0x14000002),
+            Insn::Branch {
+                offset: 8,
+                link: false
+            }
+        );
+        assert_eq!(
+            decode(0x97ffffff),
+            Insn::Branch {
+                offset: -4,
+                link: true
+            }
+        );
+        // b.ne .+16 / b.al .+4
+        assert_eq!(
+            decode(0x54000081),
+            Insn::BranchCond {
+                cond: 1,
+                offset: 16
+            }
+        );
+        assert_eq!(
+            decode(0x5400002e),
+            Insn::BranchCond {
+                cond: 0xe,
+                offset: 4
+            }
+        );
+        // cbz w3, .+8 / cbnz x4, .-8
+        assert_eq!(
+            decode(0x34000043),
+            Insn::CompareBranch {
+                width: W,
+                nonzero: false,
+                rt: 3,
+                offset: 8
+            }
+        );
+        assert_eq!(
+            decode(0xb5ffffc4),
+            Insn::CompareBranch {
+                width: X,
+                nonzero: true,
+                rt: 4,
+                offset: -8
+            }
+        );
+        // tbz x5, #63, .+12 / tbnz w6, #3, .-4
+        assert_eq!(
+            decode(0xb6f80065),
+            Insn::TestBranch {
+                nonzero: false,
+                rt: 5,
+                bit: 63,
+                offset: 12
+            }
+        );
+        assert_eq!(
+            decode(0x371fffe6),
+            Insn::TestBranch {
+                nonzero: true,
+                rt: 6,
+                bit: 3,
+                offset: -4
+            }
+        );
+        // br x1 / blr x30 / ret / ret x2
+        let regs = [
+            (0xd61f0020, BranchReg::Br, 1),
+            (0xd63f03c0, BranchReg::Blr, 30),
+            (0xd65f03c0, BranchReg::Ret, 30),
+            (0xd65f0040, BranchReg::Ret, 2),
+        ];
+        for (word, op, rn) in regs {
+            assert_eq!(decode(word), Insn::BranchReg { op, rn });
+        }
+        // eret
+        assert_eq!(decode(0xd69f03e0), Insn::Eret);
+        // bc.eq (FEAT_HBC) and a RET with a non-zero op4.
+        assert_eq!(decode(0x54000010), Insn::Undefined);
+        assert_eq!(decode(0xd65f03e1), Insn::Undefined);
+    }
+
+    #[test]
+    fn loads_and_stores() {
+        let cases = [
+            // ldr x0, [x1]
+            (0xf9400020, ls(MemOp::Load, 8, 0, 1, AddrMode::Offset(0))),
+            // ldr w2, [sp, #8]
+            (0xb9400be2, ls(MemOp::Load, 4, 2, 31, AddrMode::Offset(8))),
+            // ldrb w3, [x4, #4095]
+            (0x397ffc83, ls(MemOp::Load, 1, 3, 4, AddrMode::Offset(4095))),
+            // strh w5, [x6, #2]
+            (0x790004c5, ls(MemOp::Store, 2, 5, 6, AddrMode::Offset(2))),
+            // ldrsb x7, [x8, #1]
+            (
+                0x39800507,
+                ls(MemOp::LoadSigned64, 1, 7, 8, AddrMode::Offset(1)),
+            ),
+            // ldrsh w9, [x10]
+            (
+                0x79c00149,
+                ls(MemOp::LoadSigned32, 2, 9, 10, AddrMode::Offset(0)),
+            ),
+            // ldrsw x11, [x12, #4]
+            (
+                0xb980058b,
+                ls(MemOp::LoadSigned64, 4, 11, 12, AddrMode::Offset(4)),
+            ),
+            // str x13, [x14, #-8]!
+            (
+                0xf81f8dcd,
+                ls(MemOp::Store, 8, 13, 14, AddrMode::PreIndex(-8)),
+            ),
+            // ldr w15, [x16], #4
+            (
+                0xb840460f,
+                ls(MemOp::Load, 4, 15, 16, AddrMode::PostIndex(4)),
+            ),
+            // ldur x17, [x18, #-1]
+            (0xf85ff251, ls(MemOp::Load, 8, 17, 18, AddrMode::Offset(-1))),
+            // ldr x0, [x1, x2, lsl #3]
+            (
+                0xf8627820,
+                ls(
+                    MemOp::Load,
+                    8,
+                    0,
+                    1,
+                    AddrMode::Register {
+                        rm: 2,
+                        extend: Extend::Uxtx,
+                        shift: 3,
+                    },
+                ),
+            ),
+            // ldrb w0, [x1, w2, sxtw]
+            (
+                0x3862c820,
+                ls(
+                    MemOp::Load,
+                    1,
+                    0,
+                    1,
+                    AddrMode::Register {
+                        rm: 2,
+                        extend: Extend::Sxtw,
+                        shift: 0,
+                    },
+                ),
+            ),
+            // prfm pldl1keep, [x0]
+            (
+                0xf9800000,
+                ls(MemOp::Prefetch, 8, 0, 0, AddrMode::Offset(0)),
+            ),
+        ];
+        for (word, insn) in cases {
+            assert_eq!(decode(word), insn);
+        }
+        // ldr x1, [x1, #8]!: writeback with Rn == Rt.
+        assert_eq!(decode(0xf8408c21), Insn::Undefined);
+        // ldtr, ldxr, ldadda, ldr q0: not supported.
+        for word in [0xf8400820, 0xc85f7c20, 0xb8bf0000, 0x3dc00020] {
+            assert_eq!(decode(word), Insn::Undefined);
+        }
+    }
+
+    #[test]
+    fn literal_loads() {
+        let cases = [
+            // ldr x19, .+16
+            (0x58000093, MemOp::Load, 8, 19, 16),
+            // ldr w20, .-4
+            (0x18fffff4, MemOp::Load, 4, 20, -4),
+            // ldrsw x21, .+8
+            (0x98000055, MemOp::LoadSigned64, 4, 21, 8),
+        ];
+        for (word, op, size, rt, offset) in cases {
+            assert_eq!(
+                decode(word),
+                Insn::LoadLiteral {
+                    op,
+                    size,
+                    rt,
+                    offset
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn pairs() {
+        let cases = [
+            // ldp x0, x1, [sp]
+            (
+                0xa94007e0,
+                pair(MemOp::Load, 8, 0, 1, 31, AddrMode::Offset(0)),
+            ),
+            // stp x29, x30, [sp, #-16]!
+            (
+                0xa9bf7bfd,
+                pair(MemOp::Store, 8, 29, 30, 31, AddrMode::PreIndex(-16)),
+            ),
+            // ldp x29, x30, [sp], #16
+            (
+                0xa8c17bfd,
+                pair(MemOp::Load, 8, 29, 30, 31, AddrMode::PostIndex(16)),
+            ),
+            // stp w1, w2, [x3, #8]
+            (
+                0x29010861,
+                pair(MemOp::Store, 4, 1, 2, 3, AddrMode::Offset(8)),
+            ),
+            // ldpsw x4, x5, [x6]
+            (
+                0x694014c4,
+                pair(MemOp::LoadSigned64, 4, 4, 5, 6, AddrMode::Offset(0)),
+            ),
+        ];
+        for (word, insn) in cases {
+            assert_eq!(decode(word), insn);
+        }
+        // ldp x0, x1, [x1, #0]!: writeback into a loaded register.
+        assert_eq!(decode(0xa9c00420), Insn::Undefined);
+        // ldp x0, x0, [x1]: Rt == Rt2.
+        assert_eq!(decode(0xa9400020), Insn::Undefined);
+    }
+
+    #[test]
+    fn system() {
+        // nop, yield, sev, sevl, isb, dsb sy, dmb ish, paciasp, bti c
+        for word in [
+            0xd503201f, 0xd503203f, 0xd503209f, 0xd50320bf, 0xd5033fdf, 0xd5033f9f, 0xd5033bbf,
+            0xd503233f, 0xd503245f,
+        ] {
+            assert_eq!(decode(word), Insn::Nop);
+        }
+        // hvc #0 / hvc #0xffff
+        assert_eq!(decode(0xd4000002), Insn::Hvc(0));
+        assert_eq!(decode(0xd41fffe2), Insn::Hvc(0xffff));
+        // wfi / wfe
+        assert_eq!(decode(0xd503207f), Insn::Wfi);
+        assert_eq!(decode(0xd503205f), Insn::Wfe);
+        // mrs x0, vbar_el1 / msr elr_el1, x1
+        assert_eq!(decode(0xd538c000), Insn::Mrs { rt: 0, enc: 0xc600 });
+        assert_eq!(decode(0xd5184021), Insn::Msr { rt: 1, enc: 0xc201 });
+        // mrs x2, icc_iar1_el1 (3,0,12,12,0) / msr icc_eoir1_el1, x3 (3,0,12,12,1)
+        assert_eq!(decode(0xd538cc02), Insn::Mrs { rt: 2, enc: 0xc660 });
+        assert_eq!(decode(0xd518cc23), Insn::Msr { rt: 3, enc: 0xc661 });
+        // msr daifset, #2 / msr daifclr, #0xf / msr spsel, #1
+        assert_eq!(
+            decode(0xd50342df),
+            Insn::MsrImm {
+                field: PstateField::DaifSet,
+                imm: 2
+            }
+        );
+        assert_eq!(
+            decode(0xd5034fff),
+            Insn::MsrImm {
+                field: PstateField::DaifClr,
+                imm: 0xf
+            }
+        );
+        assert_eq!(
+            decode(0xd50041bf),
+            Insn::MsrImm {
+                field: PstateField::SpSel,
+                imm: 1
+            }
+        );
+        // svc #0, brk #0, udf #0, smc #0, dc civac, tlbi vmalle1
+        for word in [
+            0xd4000001, 0xd4200000, 0x00000000, 0xd4000003, 0xd50b7e20, 0xd508871f,
+        ] {
+            assert_eq!(decode(word), Insn::Undefined);
+        }
+    }
+
+    #[test]
+    fn other_data_processing() {
+        // csel x0, x1, x2, eq
+        assert_eq!(
+            decode(0x9a820020),
+            Insn::CondSelect {
+                width: X,
+                op: CselOp::Sel,
+                rd: 0,
+                rn: 1,
+                rm: 2,
+                cond: 0
+            }
+        );
+        // cset w0, ne (csinc w0, wzr, wzr, eq)
+        assert_eq!(
+            decode(0x1a9f07e0),
+            Insn::CondSelect {
+                width: W,
+                op: CselOp::Inc,
+                rd: 0,
+                rn: 31,
+                rm: 31,
+                cond: 0
+            }
+        );
+        // csinv x0, x1, x2, lt / cneg x0, x1, mi (csneg x0, x1, x1, pl)
+        assert!(matches!(
+            decode(0xda82b020),
+            Insn::CondSelect {
+                op: CselOp::Inv,
+                cond: 0xb,
+                ..
+            }
+        ));
+        assert!(matches!(
+            decode(0xda815420),
+            Insn::CondSelect {
+                op: CselOp::Neg,
+                cond: 0x5,
+                ..
+            }
+        ));
+        // mul x0, x1, x2 (madd x0, x1, x2, xzr) / msub w0, w1, w2, w3
+        assert_eq!(
+            decode(0x9b027c20),
+            Insn::MulAdd {
+                width: X,
+                sub: false,
+                rd: 0,
+                rn: 1,
+                rm: 2,
+                ra: 31
+            }
+        );
+        assert_eq!(
+            decode(0x1b028c20),
+            Insn::MulAdd {
+                width: W,
+                sub: true,
+                rd: 0,
+                rn: 1,
+                rm: 2,
+                ra: 3
+            }
+        );
+        // udiv x0, x1, x2 / sdiv w0, w1, w2 / lsl x0, x1, x2
+        let dp2 = [
+            (0x9ac20820, X, Dp2Op::Udiv),
+            (0x1ac20c20, W, Dp2Op::Sdiv),
+            (0x9ac22020, X, Dp2Op::Lslv),
+        ];
+        for (word, width, op) in dp2 {
+            assert_eq!(
+                decode(word),
+                Insn::DataProc2 {
+                    width,
+                    op,
+                    rd: 0,
+                    rn: 1,
+                    rm: 2
+                }
+            );
+        }
+        // adr x0, .+0x100 / adrp x1, .+0x2000
+        assert_eq!(
+            decode(0x10000800),
+            Insn::Adr {
+                rd: 0,
+                offset: 0x100,
+                page: false
+            }
+        );
+        assert_eq!(
+            decode(0xd0000001),
+            Insn::Adr {
+                rd: 1,
+                offset: 0x2000,
+                page: true
+            }
+        );
+        // ccmp x0, #1, #0, eq and fmov d0, x1: not supported.
+        assert_eq!(decode(0xfa410800), Insn::Undefined);
+        assert_eq!(decode(0x9e670020), Insn::Undefined);
+    }
+}
