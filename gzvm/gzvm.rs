@@ -46,7 +46,6 @@ enum Kind {
 #[cfg(not(CONFIG_GZVM_SIM))]
 kernel::of_device_table!(
     OF_TABLE,
-    MODULE_OF_TABLE,
     <GzvmDriver as platform::Driver>::IdInfo,
     [
         (of::DeviceId::new(c"mediatek,geniezone"), Kind::Hvc),
@@ -57,7 +56,6 @@ kernel::of_device_table!(
 #[cfg(CONFIG_GZVM_SIM)]
 kernel::of_device_table!(
     OF_TABLE,
-    MODULE_OF_TABLE,
     <GzvmDriver as platform::Driver>::IdInfo,
     [
         (of::DeviceId::new(c"mediatek,geniezone"), Kind::Hvc),

@@ -15,3 +15,9 @@
 pub(crate) mod cpu;
 pub(crate) mod decode;
 pub(crate) mod exec;
+mod hyp;
+mod stage2;
+mod vcpu;
+mod vm;
+
+pub(crate) use hyp::Sim;

@@ -90,7 +90,7 @@ impl<T: AnonFile> VTable<T> {
         // SAFETY: The file is valid for the duration of this call and there is no active
         // fdget_pos region on it.
         let file = unsafe { File::from_raw_file(file) };
-        match T::ioctl(this, file, cmd, arg as usize) {
+        match T::ioctl(this, file, cmd, arg) {
             Ok(ret) => ret as c_long,
             Err(err) => err.to_errno() as c_long,
         }

@@ -22,18 +22,22 @@ pub const fn fast_call_64(owner: u32, func: u32) -> u32 {
 /// must only use it where the firmware (device tree) says such a hypervisor exists.
 #[cfg(CONFIG_ARM64)]
 pub fn hvc(args: [u64; 8]) -> [u64; 4] {
-    let mut a = bindings::arm_smccc_1_2_regs::default();
-    a.a0 = args[0];
-    a.a1 = args[1];
-    a.a2 = args[2];
-    a.a3 = args[3];
-    a.a4 = args[4];
-    a.a5 = args[5];
-    a.a6 = args[6];
-    a.a7 = args[7];
+    // `unsigned long` is 64 bits on arm64, so the conversions are lossless.
+    let a = bindings::arm_smccc_1_2_regs {
+        a0: args[0] as usize,
+        a1: args[1] as usize,
+        a2: args[2] as usize,
+        a3: args[3] as usize,
+        a4: args[4] as usize,
+        a5: args[5] as usize,
+        a6: args[6] as usize,
+        a7: args[7] as usize,
+        ..Default::default()
+    };
     let mut r = bindings::arm_smccc_1_2_regs::default();
     // SAFETY: Both pointers are valid `arm_smccc_1_2_regs` for the duration of the call; the
     // callee only reads `a` and writes `r`.
     unsafe { bindings::arm_smccc_1_2_hvc(&a, &mut r) };
-    [r.a0, r.a1, r.a2, r.a3]
+    // `unsigned long` is 64 bits on arm64, so the conversions are lossless.
+    [r.a0 as u64, r.a1 as u64, r.a2 as u64, r.a3 as u64]
 }

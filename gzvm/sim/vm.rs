@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A simulated VM: its memory map, vCPUs, devices and capabilities, and the handlers of
+//! the calls that name it.
+
+use kernel::{prelude::*, user_pages::PfnPage};
+
+use super::{cpu::Cpu, hyp::paging, stage2::Stage2, vcpu::SimVcpu};
+use crate::{
+    hypercall::{func, status},
+    uapi,
+};
+
+/// A GenieZone status returned to the driver in x0.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Status(pub(crate) i64);
+
+/// Result of a simulated call: x1..x3 or a status.
+pub(crate) type CallResult = core::result::Result<[u64; 3], Status>;
+
+const INVALID: Status = Status(status::ERR_INVALID_ARGS);
+const NOMEM: Status = Status(status::ERR_NO_MEMORY);
+const MAX_VCPUS: usize = uapi::GZVM_MAX_VCPUS as usize;
+const SZ_2M: u64 = 2 << 20;
+/// Largest slot the simulator accepts (pages): 4 GiB.
+const MAX_REGION_PAGES: u64 = 1 << 20;
+
+/// Reads physical memory the driver handed over for the duration of a call.
+pub(crate) fn phys_read(pa: u64, size: usize) -> core::result::Result<u64, Status> {
+    // SAFETY: The driver owns the page at `pa` (a kernel buffer) for the duration of the
+    // call that named it.
+    let page = unsafe { PfnPage::new(pa >> 12) }.ok_or(INVALID)?;
+    page.read((pa & 0xfff) as usize, size).map_err(|_| INVALID)
+}
+
+/// A simulated VM.
+pub(crate) struct SimVm {
+    pub(crate) id: u16,
+    pub(crate) stage2: Stage2,
+    vcpus: [Option<KBox<SimVcpu>>; MAX_VCPUS],
+    demand: bool,
+    /// Physical address of the driver's 512-entry MAP_GUEST_BLOCK frame list.
+    block_buf: Option<u64>,
+    idle: bool,
+    protected: bool,
+    pvmfw_gpa: Option<u64>,
+    dtb: Option<(u64, u64)>,
+    /// vGIC frames (distributor, redistributor), as (base, size).
+    pub(crate) gicd: Option<(u64, u64)>,
+    pub(crate) gicr: Option<(u64, u64)>,
+}
+
+impl SimVm {
+    pub(crate) fn new(id: u16) -> Self {
+        Self {
+            id,
+            stage2: Stage2::default(),
+            vcpus: Default::default(),
+            demand: false,
+            block_buf: None,
+            idle: false,
+            protected: false,
+            pvmfw_gpa: None,
+            dtb: None,
+            gicd: None,
+            gicr: None,
+        }
+    }
+
+    fn vcpu(&mut self, tuple: u64) -> core::result::Result<&mut KBox<SimVcpu>, Status> {
+        let i = (tuple & 0xffff) as usize;
+        self.vcpus.get_mut(i).and_then(Option::as_mut).ok_or(INVALID)
+    }
+
+    /// Handles function `n` with arguments `a` (x1..x7).
+    pub(crate) fn call(&mut self, n: u32, a: &[u64], mode: u32) -> CallResult {
+        match n {
+            func::CREATE_VCPU => {
+                let i = (a[0] & 0xffff) as usize;
+                let e = self.vcpus.get_mut(i).ok_or(INVALID)?;
+                if e.is_some() || a[1] & 0xfff != 0 {
+                    return Err(INVALID);
+                }
+                *e = Some(KBox::new(SimVcpu::new(a[1], Cpu::new()), GFP_KERNEL).map_err(|_| NOMEM)?);
+                Ok([0; 3])
+            }
+            func::DESTROY_VCPU => {
+                let i = (a[0] & 0xffff) as usize;
+                let e = self.vcpus.get_mut(i).ok_or(INVALID)?;
+                *e = None;
+                Ok([0; 3])
+            }
+            func::RUN => {
+                let i = (a[0] & 0xffff) as usize;
+                let mut vcpu = self.vcpus.get_mut(i).and_then(Option::take).ok_or(INVALID)?;
+                let r = vcpu.run(self);
+                if let Some(e) = self.vcpus.get_mut(i) {
+                    *e = Some(vcpu);
+                }
+                r.map(|reason| [u64::from(reason), 0, 0])
+            }
+            func::GET_ONE_REG => {
+                let v = self.vcpu(a[0])?.cpu.one_reg_get(a[1]).ok_or(INVALID)?;
+                Ok([v, 0, 0])
+            }
+            func::SET_ONE_REG => {
+                self.vcpu(a[0])?.cpu.one_reg_set(a[1], a[2]).ok_or(INVALID)?;
+                Ok([0; 3])
+            }
+            func::SET_MEMREGION => self.set_memregion(a[1], a[2]),
+            func::MEMREGION_PURPOSE => Ok([0; 3]),
+            func::MAP_GUEST => {
+                if !self.demand || a[4] != 1 {
+                    return Err(INVALID);
+                }
+                self.stage2.map(a[1] as u32, a[3], a[2]).map_err(|_| INVALID)?;
+                Ok([0; 3])
+            }
+            func::MAP_GUEST_BLOCK => self.map_block(a[1] as u32, a[2], a[3]),
+            func::ENABLE_CAP => self.enable_cap(a, mode),
+            func::SET_DTB_CONFIG => {
+                self.dtb = Some((a[1], a[2]));
+                Ok([0; 3])
+            }
+            func::CREATE_DEVICE => self.create_device(a[1]),
+            func::INFORM_EXIT => Ok([0; 3]),
+            _ => Err(Status(status::ERR_NOT_SUPPORTED)),
+        }
+    }
+
+    /// SET_MEMREGION: a slot's extent (demand paging) or pages (fully populated); no pages
+    /// and no extent forgets the slot.
+    fn set_memregion(&mut self, size: u64, pa: u64) -> CallResult {
+        if size != crate::memslot::MEMREGION_BUF_SIZE as u64 || pa & 0xfff != 0 {
+            return Err(INVALID);
+        }
+        let rd = |off: u64, n: usize| phys_read(pa + off, n);
+        let slot = rd(0, 4)? as u32;
+        let count = rd(4, 4)? as usize;
+        let total = rd(8, 8)?;
+        let gpa = rd(16, 8)?;
+        if count > crate::memslot::MAX_CONSTITUENTS || gpa & 0xfff != 0 {
+            return Err(INVALID);
+        }
+        if total == 0 && count == 0 {
+            self.stage2.remove_slot(slot);
+            return Ok([0; 3]);
+        }
+        if total == 0 || total > MAX_REGION_PAGES {
+            return Err(INVALID);
+        }
+        let mut pfns = KVVec::from_elem(0u64, total as usize, GFP_KERNEL).map_err(|_| NOMEM)?;
+        if self.demand {
+            if count != 0 {
+                return Err(INVALID);
+            }
+        } else {
+            let mut n = 0usize;
+            for c in 0..count as u64 {
+                let addr = rd(24 + 16 * c, 8)?;
+                let pages = rd(32 + 16 * c, 4)?;
+                if addr & 0xfff != 0 || pages == 0 {
+                    return Err(INVALID);
+                }
+                for p in 0..pages {
+                    let e = pfns.get_mut(n).ok_or(INVALID)?;
+                    *e = (addr >> 12) + p;
+                    n += 1;
+                }
+            }
+            if n as u64 != total {
+                return Err(INVALID);
+            }
+        }
+        self.stage2.add(slot, gpa >> 12, pfns).map_err(|_| INVALID)?;
+        Ok([0; 3])
+    }
+
+    fn map_block(&mut self, slot: u32, start_gfn: u64, n: u64) -> CallResult {
+        let buf = self.block_buf.ok_or(INVALID)?;
+        if n == 0 || n > 512 || start_gfn / 512 != (start_gfn + n - 1) / 512 {
+            return Err(INVALID);
+        }
+        for i in 0..n {
+            let pfn = phys_read(buf + 8 * i, 8)?;
+            self.stage2.map(slot, start_gfn + i, pfn).map_err(|_| INVALID)?;
+        }
+        Ok([0; 3])
+    }
+
+    fn enable_cap(&mut self, a: &[u64], mode: u32) -> CallResult {
+        let unsupported = Err(Status(status::ERR_NOT_SUPPORTED));
+        match a[1] {
+            uapi::GZVM_CAP_ENABLE_DEMAND_PAGING if mode >= paging::PAGE => {
+                self.demand = true;
+                Ok([0; 3])
+            }
+            uapi::GZVM_CAP_BLOCK_BASED_DEMAND_PAGING if mode == paging::BLOCK && self.demand => {
+                if a[2] != SZ_2M || a[3] & 0xfff != 0 || a[3] == 0 {
+                    return Err(INVALID);
+                }
+                self.block_buf = Some(a[3]);
+                Ok([0; 3])
+            }
+            uapi::GZVM_CAP_ENABLE_IDLE => {
+                self.idle = true;
+                Ok([0; 3])
+            }
+            uapi::GZVM_CAP_PROTECTED_VM => match a[2] {
+                uapi::GZVM_CAP_PVM_SET_PVMFW_GPA => {
+                    self.pvmfw_gpa = Some(a[3]);
+                    self.protected = true;
+                    Ok([0; 3])
+                }
+                uapi::GZVM_CAP_PVM_SET_PROTECTED_VM => {
+                    self.protected = true;
+                    Ok([0; 3])
+                }
+                // The simulator has no protected firmware of its own to load.
+                _ => unsupported,
+            },
+            _ => unsupported,
+        }
+    }
+
+    fn create_device(&mut self, pa: u64) -> CallResult {
+        let w0 = phys_read(pa, 8)?;
+        let addr = phys_read(pa + 16, 8)?;
+        let size = phys_read(pa + 24, 8)?;
+        let frame = Some((addr, size));
+        match w0 as u32 {
+            crate::device::DEV_TYPE_VGIC_V3_DIST if self.gicd.is_none() => self.gicd = frame,
+            crate::device::DEV_TYPE_VGIC_V3_REDIST if self.gicr.is_none() => self.gicr = frame,
+            _ => return Err(INVALID),
+        }
+        Ok([0; 3])
+    }
+}
+
+impl SimVm {
+    /// PSCI CPU_ON: MPIDR affinity 0 is the vCPU index.
+    pub(crate) fn cpu_on(&mut self, mpidr: u64, entry: u64, ctx: u64) -> u64 {
+        match self.vcpus.get_mut((mpidr & 0xff) as usize).and_then(Option::as_mut) {
+            Some(v) if mpidr >> 8 == 0 => v.power_on(entry, ctx),
+            _ => SimVcpu::INVALID_TARGET,
+        }
+    }
+}

@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Guest programs for the gzvm selftests. They run in the GenieZone
+ * simulator at EL1 with the MMU off; the tests copy each one, as data, to
+ * the start of guest RAM and point the PC at it. Every program is
+ * position independent. MMIO is anything outside the memory slots; the
+ * tests use 0x10000000 (MMIO_BASE).
+ */
+
+	.section .rodata.guest, "a"
+	.balign 4
+
+/* Store 0xdeadbeef (32 bit) to MMIO_BASE + 8, then hvc SYSTEM_OFF. */
+	.global guest_mmio_write, guest_mmio_write_end
+guest_mmio_write:
+	movz	x1, #0x1000, lsl #16
+	movz	w2, #0xbeef
+	movk	w2, #0xdead, lsl #16
+	str	w2, [x1, #8]
+	movz	x0, #0x0008
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_mmio_write_end:
+
+/*
+ * Read a byte, a signed halfword and a doubleword from MMIO, then write
+ * their sum back to MMIO_BASE + 0x100 (post-indexed store), then shut down.
+ */
+	.global guest_mmio_read, guest_mmio_read_end
+guest_mmio_read:
+	movz	x1, #0x1000, lsl #16
+	ldrb	w2, [x1]
+	ldrsh	x3, [x1, #2]
+	ldr	x4, [x1, #8]
+	add	x5, x2, x3
+	add	x5, x5, x4
+	add	x6, x1, #0x100
+	str	x5, [x6], #8
+	str	x6, [x1, #0x200]
+	movz	x0, #0x0008
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_mmio_read_end:
+
+/* A vendor hypercall; report the answer's x0..x1 sum through MMIO. */
+	.global guest_hvc, guest_hvc_end
+guest_hvc:
+	movz	x0, #0x1234
+	movk	x0, #0xc300, lsl #16
+	movz	x1, #11
+	movz	x7, #77
+	hvc	#0
+	add	x0, x0, x1
+	movz	x9, #0x1000, lsl #16
+	str	x0, [x9]
+	movz	x0, #0x0000
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+	str	x0, [x9, #8]
+	movz	x0, #0x0009
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_hvc_end:
+
+/* Spin forever: only a signal gets the vCPU back to userspace. */
+	.global guest_spin, guest_spin_end
+guest_spin:
+	add	x0, x0, #1
+	b	guest_spin
+guest_spin_end:
+
+/* An instruction the simulator does not implement (FP). */
+	.global guest_undef, guest_undef_end
+guest_undef:
+	nop
+	fmov	d0, xzr
+guest_undef_end:
+
+/*
+ * Memory walk: x0 = base, x1 = bytes, x2 = stride. Writes each address
+ * to itself, reads every one back, and reports the number of mismatches
+ * (0 expected) to MMIO_BASE, then shuts down.
+ */
+	.global guest_memwalk, guest_memwalk_end
+guest_memwalk:
+	mov	x3, x0
+	add	x4, x0, x1
+1:	str	x3, [x3]
+	add	x3, x3, x2
+	cmp	x3, x4
+	b.lo	1b
+	mov	x3, x0
+	movz	x5, #0
+2:	ldr	x6, [x3]
+	cmp	x6, x3
+	b.eq	3f
+	add	x5, x5, #1
+3:	add	x3, x3, x2
+	cmp	x3, x4
+	b.lo	2b
+	movz	x9, #0x1000, lsl #16
+	str	x5, [x9]
+	movz	x0, #0x0008
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_memwalk_end:
+
+/* Exit on every instruction: an MMIO store loop (benchmark). */
+	.global guest_exit_loop, guest_exit_loop_end
+guest_exit_loop:
+	movz	x1, #0x1000, lsl #16
+1:	str	x0, [x1]
+	b	1b
+guest_exit_loop_end:
+
+/* PSCI CPU_OFF: the vCPU stops for good. */
+	.global guest_cpu_off, guest_cpu_off_end
+guest_cpu_off:
+	movz	x0, #0x0002
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+	b	.
+guest_cpu_off_end:

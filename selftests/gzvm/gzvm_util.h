@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the gzvm selftests: VM setup over /dev/gzvm, guest program
+ * loading, register access and the simulator's debugfs knobs.
+ */
+#ifndef GZVM_UTIL_H
+#define GZVM_UTIL_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/gzvm.h>
+
+#define GUEST_RAM_GPA	0x80000000ULL
+#define MMIO_BASE	0x10000000ULL
+#define SIM_PAGING	"/sys/kernel/debug/gzvm-sim/paging"
+
+/* KVM-style register ids. */
+#define REG_CORE(off)	(GZVM_REG_ARM64 | GZVM_REG_SIZE_U64 | \
+			 GZVM_REG_ARM_CORE | ((off) / 4))
+#define REG_X(n)	REG_CORE(8 * (n))
+#define REG_SP		REG_CORE(8 * 31)
+#define REG_PC		REG_CORE(8 * 32)
+#define REG_PSTATE	REG_CORE(8 * 33)
+
+#define PSCI_SYSTEM_OFF	0x84000008ULL
+
+#define GUEST_PROG(name)						\
+	extern const char guest_##name[], guest_##name##_end[]
+#define PROG(name)	guest_##name, (size_t)(guest_##name##_end - guest_##name)
+
+GUEST_PROG(mmio_write);
+GUEST_PROG(mmio_read);
+GUEST_PROG(hvc);
+GUEST_PROG(spin);
+GUEST_PROG(undef);
+GUEST_PROG(memwalk);
+GUEST_PROG(exit_loop);
+GUEST_PROG(cpu_off);
+
+struct guest {
+	int dev, vm, vcpu;
+	void *ram;
+	size_t ram_size;
+	struct gzvm_vcpu_run run;
+};
+
+static inline int sim_set_paging(int mode)
+{
+	char c = '0' + mode;
+	int fd = open(SIM_PAGING, O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -1;
+	ret = write(fd, &c, 1) == 1 ? 0 : -1;
+	close(fd);
+	return ret;
+}
+
+static inline int set_reg(int vcpu, __u64 id, __u64 val)
+{
+	struct gzvm_one_reg r = { .id = id, .addr = (__u64)(uintptr_t)&val };
+
+	return ioctl(vcpu, GZVM_SET_ONE_REG, &r);
+}
+
+static inline int get_reg(int vcpu, __u64 id, __u64 *val)
+{
+	struct gzvm_one_reg r = { .id = id, .addr = (__u64)(uintptr_t)val };
+
+	return ioctl(vcpu, GZVM_GET_ONE_REG, &r);
+}
+
+static inline void *map_anon(size_t size)
+{
+	void *p = mmap(NULL, size, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? NULL : p;
+}
+
+static inline int set_region(int vm, __u32 slot, __u64 gpa, void *hva,
+			     __u64 size)
+{
+	struct gzvm_userspace_memory_region r = {
+		.slot = slot,
+		.flags = GZVM_USER_MEM_REGION_GUEST_MEM,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (__u64)(uintptr_t)hva,
+	};
+
+	return ioctl(vm, GZVM_SET_USER_MEMORY_REGION, &r);
+}
+
+/*
+ * A VM with ram_size bytes of RAM at GUEST_RAM_GPA holding the program,
+ * and one vCPU at the program's start, EL1h with interrupts masked.
+ */
+static inline int guest_setup(struct guest *g, size_t ram_size,
+			      const char *prog, size_t len)
+{
+	memset(g, 0, sizeof(*g));
+	g->dev = g->vm = g->vcpu = -1;
+	g->ram_size = ram_size;
+	g->dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	if (g->dev < 0)
+		return -1;
+	g->vm = ioctl(g->dev, GZVM_CREATE_VM, 0);
+	if (g->vm < 0)
+		return -1;
+	g->ram = map_anon(ram_size);
+	if (!g->ram)
+		return -1;
+	memcpy(g->ram, prog, len);
+	if (set_region(g->vm, 0, GUEST_RAM_GPA, g->ram, ram_size))
+		return -1;
+	g->vcpu = ioctl(g->vm, GZVM_CREATE_VCPU, 0);
+	if (g->vcpu < 0)
+		return -1;
+	if (set_reg(g->vcpu, REG_PC, GUEST_RAM_GPA) ||
+	    set_reg(g->vcpu, REG_PSTATE, 0x3c5))
+		return -1;
+	return 0;
+}
+
+static inline void guest_teardown(struct guest *g)
+{
+	if (g->vcpu >= 0)
+		close(g->vcpu);
+	if (g->vm >= 0)
+		close(g->vm);
+	if (g->dev >= 0)
+		close(g->dev);
+	if (g->ram)
+		munmap(g->ram, g->ram_size);
+}
+
+static inline int guest_run(struct guest *g)
+{
+	return ioctl(g->vcpu, GZVM_RUN, &g->run);
+}
+
+#endif /* GZVM_UTIL_H */

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gzvm run loop against the simulator: real AArch64 guest programs doing
+ * MMIO writes and reads, hypercalls, PSCI, undefined instructions, memory
+ * in every paging mode; immediate_exit and signals.
+ */
+
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/gzvm.h>
+
+#include "kselftest_harness.h"
+#include "gzvm_util.h"
+
+#define RAM_SIZE	(4 << 20)
+
+static void expect_shutdown(struct __test_metadata *_metadata, struct guest *g)
+{
+	ASSERT_EQ(0, guest_run(g)) TH_LOG("RUN: %s", strerror(errno));
+	EXPECT_EQ(GZVM_EXIT_SYSTEM_EVENT, g->run.exit_reason);
+	EXPECT_EQ(1, g->run.system_event.type);
+}
+
+TEST(mmio_write)
+{
+	struct guest g;
+
+	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(mmio_write)));
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	EXPECT_EQ(MMIO_BASE + 8, g.run.mmio.phys_addr);
+	EXPECT_EQ(4, g.run.mmio.size);
+	EXPECT_EQ(1, g.run.mmio.is_write);
+	EXPECT_EQ(0xdeadbeef, *(__u32 *)g.run.mmio.data);
+	EXPECT_EQ(2, g.run.mmio.reg_nr);
+	expect_shutdown(_metadata, &g);
+	guest_teardown(&g);
+}
+
+TEST(mmio_read_completes_on_next_run)
+{
+	struct guest g;
+	__u64 v;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(mmio_read)));
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	EXPECT_EQ(MMIO_BASE, g.run.mmio.phys_addr);
+	EXPECT_EQ(1, g.run.mmio.size);
+	EXPECT_EQ(0, g.run.mmio.is_write);
+	memcpy(g.run.mmio.data, "\xfe\xff\xff\xff\xff\xff\xff\xff", 8);	/* ldrb: 0xfe */
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	EXPECT_EQ(MMIO_BASE + 2, g.run.mmio.phys_addr);
+	EXPECT_EQ(2, g.run.mmio.size);
+	v = 0xfffffffffffff000ULL;	/* ldrsh: -4096 */
+	memcpy(g.run.mmio.data, &v, 8);
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	EXPECT_EQ(8, g.run.mmio.size);
+	v = 100000;
+	memcpy(g.run.mmio.data, &v, 8);
+	ASSERT_EQ(0, guest_run(&g));
+	/* The sum 0xfe - 4096 + 100000, stored post-indexed. */
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	EXPECT_EQ(MMIO_BASE + 0x100, g.run.mmio.phys_addr);
+	EXPECT_EQ(1, g.run.mmio.is_write);
+	memcpy(&v, g.run.mmio.data, 8);
+	EXPECT_EQ(0xfeULL - 4096 + 100000, v);
+	/* The post-index writeback happened: x6 = base + 0x108. */
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	memcpy(&v, g.run.mmio.data, 8);
+	EXPECT_EQ(MMIO_BASE + 0x108, v);
+	expect_shutdown(_metadata, &g);
+	guest_teardown(&g);
+}
+
+TEST(hypercall_exit_and_answer)
+{
+	struct guest g;
+	__u64 v;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(hvc)));
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_HYPERCALL, g.run.exit_reason);
+	EXPECT_EQ(0xc3001234ULL, g.run.hypercall.args[0]);
+	EXPECT_EQ(11ULL, g.run.hypercall.args[1]);
+	EXPECT_EQ(77ULL, g.run.hypercall.args[7]);
+	/* The VMM answers in args[0..3]; the guest adds x0 + x1. */
+	g.run.hypercall.args[0] = 1000;
+	g.run.hypercall.args[1] = 234;
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	memcpy(&v, g.run.mmio.data, 8);
+	EXPECT_EQ(1234ULL, v);
+	/* PSCI_VERSION is answered by the hypervisor: 1.1. */
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	memcpy(&v, g.run.mmio.data, 8);
+	EXPECT_EQ(0x10001ULL, v);
+	/* SYSTEM_RESET. */
+	ASSERT_EQ(0, guest_run(&g));
+	EXPECT_EQ(GZVM_EXIT_SYSTEM_EVENT, g.run.exit_reason);
+	EXPECT_EQ(2, g.run.system_event.type);
+	guest_teardown(&g);
+}
+
+TEST(undefined_instruction_is_internal_error)
+{
+	struct guest g;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(undef)));
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_INTERNAL_ERROR, g.run.exit_reason);
+	EXPECT_EQ(2, g.run.internal.ndata);
+	EXPECT_EQ(GUEST_RAM_GPA + 4, g.run.internal.data[0]);
+	EXPECT_EQ(0x9e6703e0ULL, g.run.internal.data[1]);	/* fmov d0, xzr */
+	guest_teardown(&g);
+}
+
+TEST(pc_outside_ram_is_internal_error)
+{
+	struct guest g;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(spin)));
+	ASSERT_EQ(0, set_reg(g.vcpu, REG_PC, MMIO_BASE));
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_INTERNAL_ERROR, g.run.exit_reason);
+	EXPECT_EQ(MMIO_BASE, g.run.internal.data[0]);
+	guest_teardown(&g);
+}
+
+TEST(run_errors)
+{
+	struct guest g;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(mmio_write)));
+	g.run.padding1[1] = 1;
+	errno = 0;
+	EXPECT_EQ(-1, guest_run(&g));
+	EXPECT_EQ(EINVAL, errno);
+	g.run.padding1[1] = 0;
+	g.run.immediate_exit = 1;
+	errno = 0;
+	EXPECT_EQ(-1, guest_run(&g));
+	EXPECT_EQ(EINTR, errno);
+	g.run.immediate_exit = 0;
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(g.vcpu, GZVM_RUN, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	errno = 0;
+	EXPECT_EQ(-1, ioctl(g.vcpu, GZVM_RUN, (void *)(uintptr_t)-4096));
+	EXPECT_EQ(EFAULT, errno);
+	/* The guest did not move: the next RUN still does the first store. */
+	ASSERT_EQ(0, guest_run(&g));
+	EXPECT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	guest_teardown(&g);
+}
+
+FIXTURE(paging) {
+	struct guest g;
+};
+
+FIXTURE_VARIANT(paging) {
+	int mode;
+	size_t ram;
+};
+
+FIXTURE_VARIANT_ADD(paging, fully_populated) { .mode = 0, .ram = 6 << 20 };
+FIXTURE_VARIANT_ADD(paging, demand_4k) { .mode = 1, .ram = 6 << 20 };
+FIXTURE_VARIANT_ADD(paging, demand_2m_blocks) { .mode = 2, .ram = 6 << 20 };
+
+FIXTURE_SETUP(paging)
+{
+	ASSERT_EQ(0, sim_set_paging(variant->mode));
+	ASSERT_EQ(0, guest_setup(&self->g, variant->ram, PROG(memwalk)));
+}
+
+FIXTURE_TEARDOWN(paging)
+{
+	guest_teardown(&self->g);
+	sim_set_paging(2);
+}
+
+TEST_F(paging, guest_and_host_see_the_same_memory)
+{
+	struct guest *g = &self->g;
+	size_t off;
+	__u64 v;
+
+	/* Walk 4 MiB from 1 MiB in, one store per 4 KiB + 8 bytes. */
+	ASSERT_EQ(0, set_reg(g->vcpu, REG_X(0), GUEST_RAM_GPA + (1 << 20)));
+	ASSERT_EQ(0, set_reg(g->vcpu, REG_X(1), 4 << 20));
+	ASSERT_EQ(0, set_reg(g->vcpu, REG_X(2), 4096 + 8));
+	ASSERT_EQ(0, guest_run(g)) TH_LOG("RUN: %s", strerror(errno));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g->run.exit_reason);
+	memcpy(&v, g->run.mmio.data, 8);
+	EXPECT_EQ(0ULL, v) TH_LOG("%llu mismatches seen by the guest", v);
+	for (off = 1 << 20; off < (5 << 20); off += 4096 + 8) {
+		memcpy(&v, (char *)g->ram + off, 8);
+		if (v != GUEST_RAM_GPA + off) {
+			EXPECT_EQ(GUEST_RAM_GPA + off, v);
+			break;
+		}
+	}
+	/* And the other way: a host write is seen by the guest. */
+	ASSERT_EQ(0, guest_run(g));
+	EXPECT_EQ(GZVM_EXIT_SYSTEM_EVENT, g->run.exit_reason);
+}
+
+static volatile sig_atomic_t kicks;
+static struct gzvm_vcpu_run *kick_run;
+
+static void on_kick(int sig)
+{
+	kicks++;
+	if (kick_run)
+		kick_run->immediate_exit = 1;
+}
+
+struct runner {
+	int vcpu;
+	struct gzvm_vcpu_run *run;
+	int ret, err;
+};
+
+static void *run_thread(void *arg)
+{
+	struct runner *r = arg;
+
+	r->ret = ioctl(r->vcpu, GZVM_RUN, r->run);
+	r->err = errno;
+	return NULL;
+}
+
+TEST(spinning_guest_is_interrupted_by_a_signal)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+	struct guest g;
+	struct runner r;
+	pthread_t t;
+	__u64 x0 = 0;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(spin)));
+	/* No SA_RESTART: RUN fails with EINTR. */
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	kick_run = NULL;
+	r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
+	usleep(200000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EINTR, r.err);
+	/* The guest made progress and can be resumed. */
+	EXPECT_EQ(0, get_reg(g.vcpu, REG_X(0), &x0));
+	EXPECT_LT(1000ULL, x0);
+	guest_teardown(&g);
+}
+
+TEST(crosvm_kick_with_sa_restart_and_immediate_exit)
+{
+	struct sigaction sa = { .sa_handler = on_kick, .sa_flags = SA_RESTART };
+	struct guest g;
+	struct runner r;
+	pthread_t t;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(spin)));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	kick_run = &g.run;
+	r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
+	usleep(200000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	/* Restarted transparently, then stopped by immediate_exit. */
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EINTR, r.err);
+	EXPECT_EQ(1, g.run.immediate_exit);
+	kick_run = NULL;
+	guest_teardown(&g);
+}
+
+TEST(cpu_off_blocks_until_signal)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+	struct guest g;
+	struct runner r;
+	pthread_t t;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(cpu_off)));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	kick_run = NULL;
+	r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
+	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
+	usleep(200000);
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(-1, r.ret);
+	EXPECT_EQ(EINTR, r.err);
+	guest_teardown(&g);
+}
+
+TEST(close_fds_while_running)
+{
+	struct sigaction sa = { .sa_handler = on_kick };
+	int order;
+
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	kick_run = NULL;
+	for (order = 0; order < 4; order++) {
+		struct guest g;
+		struct runner r;
+		pthread_t t;
+
+		ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(spin)));
+		r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
+		ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
+		usleep(50000);
+		/* Close dev, VM and memory in different orders while it runs. */
+		if (order & 1) {
+			close(g.vm);
+			g.vm = -1;
+		}
+		if (order & 2) {
+			close(g.dev);
+			g.dev = -1;
+		}
+		usleep(50000);
+		pthread_kill(t, SIGUSR1);
+		pthread_join(t, NULL);
+		EXPECT_EQ(EINTR, r.err);
+		guest_teardown(&g);
+	}
+}
+
+TEST_HARNESS_MAIN
