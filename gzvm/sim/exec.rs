@@ -106,9 +106,9 @@ pub(crate) fn extend(v: u64, kind: Extend, amount: u32) -> u64 {
         Extend::Uxth => v & 0xffff,
         Extend::Uxtw => v & 0xffff_ffff,
         Extend::Uxtx | Extend::Sxtx => v,
-        Extend::Sxtb => v as u8 as i8 as i64 as u64,
-        Extend::Sxth => v as u16 as i16 as i64 as u64,
-        Extend::Sxtw => v as u32 as i32 as i64 as u64,
+        Extend::Sxtb => sign_extend(v, 8),
+        Extend::Sxth => sign_extend(v, 16),
+        Extend::Sxtw => sign_extend(v, 32),
     };
     e << (amount % 64)
 }
