@@ -1403,8 +1403,8 @@ mod tests {
             0xd4000002, // hvc #0
             0xd4000022, // 4: hvc #1
         ];
-        let mut bus = TestBus::new(&blr);
-        let mut cpu = reset_cpu();
+        bus = TestBus::new(&blr);
+        cpu = reset_cpu();
         // BLR X30 branches to the old X30 and links after it.
         assert_eq!(cpu.run(&mut bus, 100), (Stop::Hvc(1), 3));
         assert_eq!(cpu.x(30), RAM_BASE + 8);
@@ -1419,8 +1419,8 @@ mod tests {
             0xd4000042, // hvc #2
             0xd4000062, // 6: hvc #3
         ];
-        let mut bus = TestBus::new(&tests);
-        let mut cpu = reset_cpu();
+        bus = TestBus::new(&tests);
+        cpu = reset_cpu();
         assert_eq!(cpu.run(&mut bus, 100), (Stop::Hvc(3), 6));
     }
 
@@ -1758,7 +1758,7 @@ mod tests {
                 0
             )
         );
-        let mut bus = TestBus::new(&[0xd4000001]); // svc #0
+        bus = TestBus::new(&[0xd4000001]); // svc #0
         cpu.set_pc(RAM_BASE);
         assert_eq!(
             cpu.run(&mut bus, 10),
