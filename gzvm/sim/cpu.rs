@@ -33,8 +33,8 @@
 //!   undefined.
 
 use super::decode::{
-    decode, AddrMode, BranchReg, CselOp, Dp2Op, Insn, LogicOp, MemOp, MovOp, PstateField, Shift,
-    Width,
+    decode, AddrMode, BranchReg, CondOperand, CselOp, Dp2Op, Insn, LogicOp, MemOp, MovOp,
+    PstateField, Shift, Width,
 };
 use super::exec::{self, NZCV_MASK};
 
@@ -644,6 +644,24 @@ impl Cpu {
                     }
                 };
                 self.set_r(rd, v, width);
+            }
+            Insn::CondCompare {
+                width,
+                sub,
+                rn,
+                op2,
+                cond,
+                nzcv,
+            } => {
+                self.nzcv = if exec::condition_holds(cond, self.nzcv) {
+                    let op2 = match op2 {
+                        CondOperand::Reg(rm) => self.r(rm),
+                        CondOperand::Imm(imm) => u64::from(imm),
+                    };
+                    exec::add_sub(self.r(rn), op2, sub, width).1
+                } else {
+                    u64::from(nzcv & 0xf) << 28
+                };
             }
             Insn::MulAdd {
                 width,
@@ -1301,6 +1319,25 @@ mod tests {
         }
         // cmn x0, #1: 0x8000_0000 as a 64-bit result: all flags clear.
         assert_eq!(cpu.pstate() & NZCV_MASK, 0);
+    }
+
+    #[test]
+    fn conditional_compare() {
+        let program = [
+            0xf100141f, // cmp x0, #5
+            0xfa430822, // ccmp x1, #3, #2, eq
+            0x9a9f17e3, // cset x3, eq
+            0xfa441822, // ccmp x1, #4, #2, ne
+            0x9a9f37e4, // cset x4, cs
+        ];
+        let mut bus = TestBus::new(&program);
+        let mut cpu = reset_cpu();
+        cpu.set_x(0, 5);
+        cpu.set_x(1, 3);
+        assert_eq!(cpu.run(&mut bus, 5), (Stop::Budget, 5));
+        // eq held: flags of 3 - 3; then ne failed: the immediate (C).
+        assert_eq!((cpu.x(3), cpu.x(4)), (1, 1));
+        assert_eq!(cpu.pstate() & NZCV_MASK, exec::FLAG_C);
     }
 
     #[test]

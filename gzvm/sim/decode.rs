@@ -159,6 +159,15 @@ pub(crate) enum CselOp {
     Neg,
 }
 
+/// Second operand of CCMP/CCMN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CondOperand {
+    /// A register (31 = XZR).
+    Reg(u8),
+    /// A 5-bit unsigned immediate.
+    Imm(u8),
+}
+
 /// Two-source data-processing operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dp2Op {
@@ -393,6 +402,22 @@ pub(crate) enum Insn {
         rm: u8,
         /// Condition (0..=15).
         cond: u8,
+    },
+    /// CCMP/CCMN (register or immediate): flags of `Rn - op2` (`Rn + op2`)
+    /// if the condition holds, else the immediate `nzcv`.
+    CondCompare {
+        /// Operand size.
+        width: Width,
+        /// CCMP (subtract) rather than CCMN.
+        sub: bool,
+        /// First operand (31 = XZR).
+        rn: u8,
+        /// Second operand.
+        op2: CondOperand,
+        /// Condition (0..=15).
+        cond: u8,
+        /// Flags when the condition fails, NZCV in bits \[3:0\].
+        nzcv: u8,
     },
     /// MADD/MSUB (MUL/MNEG aliases): `Rd = Ra +/- Rn * Rm`.
     MulAdd {
@@ -912,6 +937,24 @@ fn decode_dp_reg(insn: u32) -> Insn {
     }
 
     match op21_24 {
+        0b0010 => {
+            // Conditional compare: S must be 1, o2 and o3 must be 0.
+            if bits(insn, 29, 1) != 1 || bits(insn, 10, 1) != 0 || bits(insn, 4, 1) != 0 {
+                return Insn::Undefined;
+            }
+            Insn::CondCompare {
+                width,
+                sub: bits(insn, 30, 1) == 1,
+                rn,
+                op2: if bits(insn, 11, 1) == 1 {
+                    CondOperand::Imm(rm)
+                } else {
+                    CondOperand::Reg(rm)
+                },
+                cond: bits(insn, 12, 4) as u8,
+                nzcv: bits(insn, 0, 4) as u8,
+            }
+        }
         0b0100 => {
             // Conditional select: S must be 0, op2 bit 1 must be 0.
             if bits(insn, 29, 1) != 0 || bits(insn, 11, 1) != 0 {
@@ -1819,8 +1862,31 @@ mod tests {
                 page: true
             }
         );
-        // ccmp x0, #1, #0, eq and fmov d0, x1: not supported.
-        assert_eq!(decode(0xfa410800), Insn::Undefined);
+        // ccmp x0, #1, #0, eq / ccmn w1, w2, #0b1010, ne
+        assert_eq!(
+            decode(0xfa410800),
+            Insn::CondCompare {
+                width: X,
+                sub: true,
+                rn: 0,
+                op2: CondOperand::Imm(1),
+                cond: 0,
+                nzcv: 0
+            }
+        );
+        assert_eq!(
+            decode(0x3a42102a),
+            Insn::CondCompare {
+                width: W,
+                sub: false,
+                rn: 1,
+                op2: CondOperand::Reg(2),
+                cond: 1,
+                nzcv: 0xa
+            }
+        );
+        // adc x0, x1, x2 and fmov d0, x1: not supported.
+        assert_eq!(decode(0x9a020020), Insn::Undefined);
         assert_eq!(decode(0x9e670020), Insn::Undefined);
     }
 }
