@@ -680,6 +680,10 @@ impl Cpu {
                 };
                 self.set_r(rd, v, width);
             }
+            Insn::DataProc1 { width, op, rd, rn } => {
+                let v = exec::data_proc1(op, self.r(rn), width);
+                self.set_r(rd, v, width);
+            }
             Insn::DataProc2 {
                 width,
                 op,
