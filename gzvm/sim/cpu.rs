@@ -1574,6 +1574,41 @@ mod tests {
     }
 
     #[test]
+    fn uart_output() {
+        let program = [
+            0x100000e1, // adr x1, msg
+            0xd2a12002, // mov x2, #0x9000000
+            0x38401423, // 1: ldrb w3, [x1], #1
+            0x34000063, // cbz w3, 2f
+            0x39000043, // strb w3, [x2]
+            0x17fffffd, // b 1b
+            0xd4000002, // 2: hvc #0
+            0x00216968, // msg: .asciz "hi!"
+        ];
+        let mut bus = TestBus::new(&program);
+        let mut cpu = reset_cpu();
+        let mut out = [0u8; 3];
+        // Retired before each store: adr, mov, ldrb, cbz; then b, ldrb, cbz.
+        for (i, expected) in [4, 3, 3].into_iter().enumerate() {
+            let (stop, retired) = cpu.run(&mut bus, 100);
+            assert_eq!(retired, expected);
+            assert!(matches!(stop, Stop::Mmio(_)));
+            if let Stop::Mmio(access) = stop {
+                assert_eq!(
+                    (access.addr, access.size, access.is_write),
+                    (MMIO_BASE, 1, true)
+                );
+                if let Some(o) = out.get_mut(i) {
+                    *o = access.data as u8;
+                }
+                cpu.complete_mmio(&access, 0);
+            }
+        }
+        assert_eq!(&out, b"hi!");
+        assert_eq!(cpu.run(&mut bus, 100), (Stop::Hvc(0), 4));
+    }
+
+    #[test]
     fn wfi_wfe_hvc() {
         let mut bus = TestBus::new(&MMIO_PROGRAM);
         let mut cpu = reset_cpu();
