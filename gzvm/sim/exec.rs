@@ -340,7 +340,7 @@ mod tests {
             data_proc1(Dp1Op::Rev32, 0x1122_3344_5566_7788, x),
             0x4433_2211_8877_6655
         );
-        assert_eq!(data_proc1(Dp1Op::Rev32, 0xff11_2233_44, w), 0x4433_2211);
+        assert_eq!(data_proc1(Dp1Op::Rev32, 0xff_1122_3344, w), 0x4433_2211);
         assert_eq!(
             data_proc1(Dp1Op::Rev64, 0x1122_3344_5566_7788, x),
             0x8877_6655_4433_2211
