@@ -159,6 +159,32 @@ pub(crate) enum CselOp {
     Neg,
 }
 
+/// Second operand of CCMP/CCMN.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CondOperand {
+    /// A register (31 = XZR).
+    Reg(u8),
+    /// A 5-bit unsigned immediate.
+    Imm(u8),
+}
+
+/// One-source data-processing operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Dp1Op {
+    /// Reverse the bit order.
+    Rbit,
+    /// Reverse the bytes of each halfword.
+    Rev16,
+    /// Reverse the bytes of each word (REV for 32-bit operands).
+    Rev32,
+    /// Reverse the bytes of the doubleword (64-bit only).
+    Rev64,
+    /// Count leading zeros.
+    Clz,
+    /// Count leading sign bits.
+    Cls,
+}
+
 /// Two-source data-processing operations.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Dp2Op {
@@ -394,6 +420,22 @@ pub(crate) enum Insn {
         /// Condition (0..=15).
         cond: u8,
     },
+    /// CCMP/CCMN (register or immediate): flags of `Rn - op2` (`Rn + op2`)
+    /// if the condition holds, else the immediate `nzcv`.
+    CondCompare {
+        /// Operand size.
+        width: Width,
+        /// CCMP (subtract) rather than CCMN.
+        sub: bool,
+        /// First operand (31 = XZR).
+        rn: u8,
+        /// Second operand.
+        op2: CondOperand,
+        /// Condition (0..=15).
+        cond: u8,
+        /// Flags when the condition fails, NZCV in bits \[3:0\].
+        nzcv: u8,
+    },
     /// MADD/MSUB (MUL/MNEG aliases): `Rd = Ra +/- Rn * Rm`.
     MulAdd {
         /// Operand size.
@@ -408,6 +450,17 @@ pub(crate) enum Insn {
         rm: u8,
         /// Addend.
         ra: u8,
+    },
+    /// RBIT/REV16/REV32/REV/CLZ/CLS.
+    DataProc1 {
+        /// Operand size.
+        width: Width,
+        /// Operation.
+        op: Dp1Op,
+        /// Destination (31 = XZR).
+        rd: u8,
+        /// Source (31 = XZR).
+        rn: u8,
     },
     /// UDIV/SDIV/LSLV/LSRV/ASRV/RORV.
     DataProc2 {
@@ -912,6 +965,24 @@ fn decode_dp_reg(insn: u32) -> Insn {
     }
 
     match op21_24 {
+        0b0010 => {
+            // Conditional compare: S must be 1, o2 and o3 must be 0.
+            if bits(insn, 29, 1) != 1 || bits(insn, 10, 1) != 0 || bits(insn, 4, 1) != 0 {
+                return Insn::Undefined;
+            }
+            Insn::CondCompare {
+                width,
+                sub: bits(insn, 30, 1) == 1,
+                rn,
+                op2: if bits(insn, 11, 1) == 1 {
+                    CondOperand::Imm(rm)
+                } else {
+                    CondOperand::Reg(rm)
+                },
+                cond: bits(insn, 12, 4) as u8,
+                nzcv: bits(insn, 0, 4) as u8,
+            }
+        }
         0b0100 => {
             // Conditional select: S must be 0, op2 bit 1 must be 0.
             if bits(insn, 29, 1) != 0 || bits(insn, 11, 1) != 0 {
@@ -931,6 +1002,18 @@ fn decode_dp_reg(insn: u32) -> Insn {
                 rm,
                 cond: bits(insn, 12, 4) as u8,
             }
+        }
+        0b0110 if bits(insn, 29, 2) == 0b10 && bits(insn, 16, 5) == 0 => {
+            let op = match (bits(insn, 10, 6), width) {
+                (0b000000, _) => Dp1Op::Rbit,
+                (0b000001, _) => Dp1Op::Rev16,
+                (0b000010, _) => Dp1Op::Rev32,
+                (0b000011, Width::X) => Dp1Op::Rev64,
+                (0b000100, _) => Dp1Op::Clz,
+                (0b000101, _) => Dp1Op::Cls,
+                _ => return Insn::Undefined,
+            };
+            Insn::DataProc1 { width, op, rd, rn }
         }
         0b0110 if bits(insn, 29, 2) == 0 => {
             let op = match bits(insn, 10, 6) {
@@ -1819,8 +1902,56 @@ mod tests {
                 page: true
             }
         );
-        // ccmp x0, #1, #0, eq and fmov d0, x1: not supported.
-        assert_eq!(decode(0xfa410800), Insn::Undefined);
+        // ccmp x0, #1, #0, eq / ccmn w1, w2, #0b1010, ne
+        assert_eq!(
+            decode(0xfa410800),
+            Insn::CondCompare {
+                width: X,
+                sub: true,
+                rn: 0,
+                op2: CondOperand::Imm(1),
+                cond: 0,
+                nzcv: 0
+            }
+        );
+        assert_eq!(
+            decode(0x3a42102a),
+            Insn::CondCompare {
+                width: W,
+                sub: false,
+                rn: 1,
+                op2: CondOperand::Reg(2),
+                cond: 1,
+                nzcv: 0xa
+            }
+        );
+        // rbit x0, x1 / rev16 w0, w1 / rev32 x0, x1 / rev w0, w1 / rev x0, x1
+        // clz x0, x1 / clz w0, w1 / cls x0, x1
+        let dp1 = [
+            (0xdac00020, X, Dp1Op::Rbit),
+            (0x5ac00420, W, Dp1Op::Rev16),
+            (0xdac00820, X, Dp1Op::Rev32),
+            (0x5ac00820, W, Dp1Op::Rev32),
+            (0xdac00c20, X, Dp1Op::Rev64),
+            (0xdac01020, X, Dp1Op::Clz),
+            (0x5ac01020, W, Dp1Op::Clz),
+            (0xdac01420, X, Dp1Op::Cls),
+        ];
+        for (word, width, op) in dp1 {
+            assert_eq!(
+                decode(word),
+                Insn::DataProc1 {
+                    width,
+                    op,
+                    rd: 0,
+                    rn: 1
+                }
+            );
+        }
+        // rev with sf = 0 and opcode 0b000011 is unallocated.
+        assert_eq!(decode(0x5ac00c20), Insn::Undefined);
+        // adc x0, x1, x2 and fmov d0, x1: not supported.
+        assert_eq!(decode(0x9a020020), Insn::Undefined);
         assert_eq!(decode(0x9e670020), Insn::Undefined);
     }
 }

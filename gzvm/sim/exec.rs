@@ -7,7 +7,7 @@
 //! `u64`; a [`Width::W`] operation looks only at the low 32 bits of its
 //! inputs and returns a value whose upper 32 bits are zero.
 
-use super::decode::{BfOp, Extend, Shift, Width};
+use super::decode::{BfOp, Dp1Op, Extend, Shift, Width};
 
 /// PSTATE.N, as in the SPSR/NZCV layout.
 pub(crate) const FLAG_N: u64 = 1 << 31;
@@ -106,9 +106,9 @@ pub(crate) fn extend(v: u64, kind: Extend, amount: u32) -> u64 {
         Extend::Uxth => v & 0xffff,
         Extend::Uxtw => v & 0xffff_ffff,
         Extend::Uxtx | Extend::Sxtx => v,
-        Extend::Sxtb => v as u8 as i8 as i64 as u64,
-        Extend::Sxth => v as u16 as i16 as i64 as u64,
-        Extend::Sxtw => v as u32 as i32 as i64 as u64,
+        Extend::Sxtb => sign_extend(v, 8),
+        Extend::Sxth => sign_extend(v, 16),
+        Extend::Sxtw => sign_extend(v, 32),
     };
     e << (amount % 64)
 }
@@ -156,6 +156,30 @@ pub(crate) fn bitfield(op: BfOp, src: u64, dst: u64, immr: u32, imms: u32, width
             BfOp::Signed => sign_extend(field, len) << pos,
             BfOp::Insert => (dst & !(ones(len) << pos)) | (field << pos),
         }
+    };
+    truncate(r, width)
+}
+
+/// RBIT/REV16/REV32/REV/CLZ/CLS of a `width` value.
+pub(crate) fn data_proc1(op: Dp1Op, v: u64, width: Width) -> u64 {
+    let v = truncate(v, width);
+    let r = match (op, width) {
+        (Dp1Op::Rbit, Width::X) => v.reverse_bits(),
+        (Dp1Op::Rbit, Width::W) => u64::from((v as u32).reverse_bits()),
+        (Dp1Op::Rev16, _) => {
+            ((v & 0x00ff_00ff_00ff_00ff) << 8) | ((v >> 8) & 0x00ff_00ff_00ff_00ff)
+        }
+        (Dp1Op::Rev32, _) => {
+            let lo = u64::from((v as u32).swap_bytes());
+            let hi = u64::from(((v >> 32) as u32).swap_bytes());
+            (hi << 32) | lo
+        }
+        (Dp1Op::Rev64, _) => v.swap_bytes(),
+        (Dp1Op::Clz, Width::X) => u64::from(v.leading_zeros()),
+        (Dp1Op::Clz, Width::W) => u64::from((v as u32).leading_zeros()),
+        // Leading bits equal to the sign bit, not counting it.
+        (Dp1Op::Cls, Width::X) => u64::from(((v ^ (v << 1)) | 1).leading_zeros()),
+        (Dp1Op::Cls, Width::W) => u64::from((((v ^ (v << 1)) as u32) | 1).leading_zeros()),
     };
     truncate(r, width)
 }
@@ -303,6 +327,31 @@ mod tests {
             bitfield(BfOp::Signed, 0x8, 0, 60, 3, Width::X),
             0xffff_ffff_ffff_ff80
         );
+    }
+
+    #[test]
+    fn one_source() {
+        let x = Width::X;
+        let w = Width::W;
+        assert_eq!(data_proc1(Dp1Op::Rbit, 1, x), 1 << 63);
+        assert_eq!(data_proc1(Dp1Op::Rbit, 1, w), 0x8000_0000);
+        assert_eq!(data_proc1(Dp1Op::Rev16, 0x1122_3344, w), 0x2211_4433);
+        assert_eq!(
+            data_proc1(Dp1Op::Rev32, 0x1122_3344_5566_7788, x),
+            0x4433_2211_8877_6655
+        );
+        assert_eq!(data_proc1(Dp1Op::Rev32, 0xff_1122_3344, w), 0x4433_2211);
+        assert_eq!(
+            data_proc1(Dp1Op::Rev64, 0x1122_3344_5566_7788, x),
+            0x8877_6655_4433_2211
+        );
+        assert_eq!(data_proc1(Dp1Op::Clz, 0, x), 64);
+        assert_eq!(data_proc1(Dp1Op::Clz, 1 << 40, x), 23);
+        assert_eq!(data_proc1(Dp1Op::Clz, 1 << 40, w), 32);
+        assert_eq!(data_proc1(Dp1Op::Cls, 0, x), 63);
+        assert_eq!(data_proc1(Dp1Op::Cls, u64::MAX, x), 63);
+        assert_eq!(data_proc1(Dp1Op::Cls, 0xffff_fff0, w), 27);
+        assert_eq!(data_proc1(Dp1Op::Cls, 0x4000_0000, w), 0);
     }
 
     #[test]
