@@ -175,21 +175,17 @@ impl Slot {
         let mut buf = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
         let mut runs = KVec::new();
         let mut chunk_gfn = self.spec.base_gfn;
-        let mut gfn = self.spec.base_gfn;
-        for p in self.pages.iter() {
+        for (gfn, p) in (self.spec.base_gfn..).zip(self.pages.iter()) {
             let pfn = p.as_ref().ok_or(EFAULT)?.pfn();
-            let was = runs.len();
             coalesce(&mut runs, pfn)?;
-            if runs.len() > MAX_CONSTITUENTS || (runs.len() > was && runs.len() > MAX_CONSTITUENTS)
-            {
-                // The new page opened constituent 511: send the first 510, carry it over.
+            if runs.len() > MAX_CONSTITUENTS {
+                // This page opened constituent 511: send the first 510, carry it over.
                 let last = runs.pop().ok_or(EINVAL)?;
                 self.send(hyp, vm_id, &mut buf, chunk_gfn, &runs)?;
                 runs.clear();
                 runs.push(last, GFP_KERNEL)?;
                 chunk_gfn = gfn;
             }
-            gfn += 1;
         }
         if !runs.is_empty() {
             self.send(hyp, vm_id, &mut buf, chunk_gfn, &runs)?;

@@ -142,7 +142,6 @@ pub(crate) const GZVM_SET_ONE_REG: u32 = _IOW::<OneReg>(GZVM_IOC_MAGIC, 0xac);
 
 /// Exit reasons (`gzvm_vcpu_run.exit_reason`).
 pub(crate) mod exit {
-    pub(crate) const UNKNOWN: u32 = 0x9292_0000;
     pub(crate) const MMIO: u32 = 0x9292_0001;
     pub(crate) const HYPERCALL: u32 = 0x9292_0002;
     pub(crate) const IRQ: u32 = 0x9292_0003;

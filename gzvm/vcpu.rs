@@ -57,9 +57,10 @@ impl Vcpu {
         vm.hyp
             .call(func::CREATE_VCPU, &[tuple(vm.id, id), shared.phys()])?;
         // From here the vCPU's drop destroys the hypervisor vCPU.
+        let owner = vm.clone();
         let vcpu = Arc::pin_init(
             try_pin_init!(Vcpu {
-                vm: vm.clone(),
+                vm: owner,
                 id,
                 shared,
                 run_lock <- new_mutex!(()),

@@ -17,7 +17,7 @@ use kernel::{
     prelude::*,
     sync::{aref::ARef, Arc, ArcBorrow, Mutex},
     uaccess::UserSlice,
-    user_pages::ContigPages,
+    user_pages::{with_current_mm, ContigPages},
 };
 
 use crate::{
@@ -67,7 +67,7 @@ pub(crate) struct Vm {
 impl Vm {
     /// `GZVM_CREATE_VM`: creates the VM and returns its new fd.
     pub(crate) fn create(hyp: &Arc<Hyp>, vm_type: u64) -> Result<u32> {
-        let mm: ARef<Mm> = ARef::from(&**kernel::current!().mm().ok_or(EINVAL)?);
+        let mm: ARef<Mm> = with_current_mm(|mm| ARef::from(&**mm)).ok_or(EINVAL)?;
         let [id, _, _] = hyp.call(func::CREATE_VM, &[vm_type])?;
         let id = id as u16;
         // From here on, every error path drops `guard`, which destroys the VM.
@@ -114,11 +114,9 @@ impl Vm {
 
     /// Fails unless the caller runs in the address space that created the VM.
     pub(crate) fn check_mm(&self) -> Result {
-        let cur = kernel::current!().mm().ok_or(EIO)?;
-        if core::ptr::eq(cur.as_raw(), self.mm.as_raw()) {
-            Ok(())
-        } else {
-            Err(EIO)
+        match with_current_mm(|cur| core::ptr::eq(cur.as_raw(), self.mm.as_raw())) {
+            Some(true) => Ok(()),
+            _ => Err(EIO),
         }
     }
 
@@ -175,15 +173,17 @@ impl Vm {
 
     /// The user range must be mapped, without holes, when the slot is set.
     fn check_vmas(&self, spec: &SlotSpec) -> Result {
-        let mm = kernel::current!().mm().ok_or(EFAULT)?;
-        let guard = mm.mmap_read_lock();
-        let end = spec.uaddr + (spec.npages << 12);
-        let mut addr = spec.uaddr as usize;
-        while (addr as u64) < end {
-            let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
-            addr = vma.end();
-        }
-        Ok(())
+        with_current_mm(|mm| {
+            let guard = mm.mmap_read_lock();
+            let end = spec.uaddr + (spec.npages << 12);
+            let mut addr = spec.uaddr as usize;
+            while (addr as u64) < end {
+                let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
+                addr = vma.end();
+            }
+            Ok(())
+        })
+        .ok_or(EFAULT)?
     }
 
     fn create_vcpu(self: ArcBorrow<'_, Self>, id: usize) -> Result<u32> {

@@ -288,6 +288,11 @@ def main():
     except (FileNotFoundError, TypeError):
         log = []
 
+    bench = [l.split('bench:', 1)[1].strip() for l in log if '# bench:' in l]
+    if bench:
+        print('Benchmarks:')
+        for b in bench:
+            print(f'  {b}')
     print('Results:')
     c = evaluate(log, args.kselftest, args.kunit, taps)
     if args.canary:

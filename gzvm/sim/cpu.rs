@@ -1075,7 +1075,7 @@ fn data_proc2(op: Dp2Op, n: u64, m: u64, width: Width) -> u64 {
     }
 }
 
-#[kunit_tests(gzvm_sim_cpu)]
+#[kernel::macros::kunit_tests(gzvm_sim_cpu)]
 mod tests {
     use super::*;
 

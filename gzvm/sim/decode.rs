@@ -1173,7 +1173,7 @@ fn decode_single(insn: u32, rt: u8, rn: u8) -> Insn {
     }
 }
 
-#[kunit_tests(gzvm_sim_decode)]
+#[kernel::macros::kunit_tests(gzvm_sim_decode)]
 mod tests {
     use super::*;
 

@@ -208,7 +208,7 @@ pub(crate) fn condition_holds(cond: u8, nzcv: u64) -> bool {
     }
 }
 
-#[kunit_tests(gzvm_sim_exec)]
+#[kernel::macros::kunit_tests(gzvm_sim_exec)]
 mod tests {
     use super::*;
 

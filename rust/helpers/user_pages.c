@@ -2,6 +2,7 @@
 
 #include <linux/highmem.h>
 #include <linux/mm.h>
+#include <linux/sched.h>
 
 __rust_helper phys_addr_t rust_helper_gv_page_to_phys(struct page *page)
 {
@@ -21,4 +22,9 @@ __rust_helper struct page *rust_helper_gv_pfn_to_page(unsigned long pfn)
 __rust_helper phys_addr_t rust_helper_gv_virt_to_phys(const void *addr)
 {
 	return virt_to_phys(addr);
+}
+
+__rust_helper struct mm_struct *rust_helper_gv_current_mm(void)
+{
+	return current->mm;
 }

@@ -62,11 +62,18 @@ guest_hvc:
 	hvc	#0
 guest_hvc_end:
 
-/* Spin forever: only a signal gets the vCPU back to userspace. */
+/*
+ * Spin forever, counting in x0 and storing the count to RAM at
+ * GUEST_RAM_GPA + 0x1000 so the host can watch progress: only a signal
+ * gets the vCPU back to userspace.
+ */
 	.global guest_spin, guest_spin_end
 guest_spin:
-	add	x0, x0, #1
-	b	guest_spin
+	movz	x1, #0x8000, lsl #16
+	add	x1, x1, #0x1000
+1:	add	x0, x0, #1
+	str	x0, [x1]
+	b	1b
 guest_spin_end:
 
 /* An instruction the simulator does not implement (FP). */
