@@ -4,8 +4,8 @@
 
 use kernel::{
     fs::File,
-    miscdevice::{MiscDevice, MiscDeviceRegistration},
     misc_data::{self, MiscDeviceData},
+    miscdevice::{MiscDevice, MiscDeviceRegistration},
     prelude::*,
     sync::Arc,
 };

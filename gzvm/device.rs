@@ -80,7 +80,10 @@ mod tests {
     #[test]
     fn crosvm_layout_is_accepted() {
         assert_eq!(validate(&gic(0, 0x3fff_0000, 0x1_0000)), Ok(()));
-        assert_eq!(validate(&gic(1, 0x3fff_0000 - 0x2_0000 * 4, 0x2_0000)), Ok(()));
+        assert_eq!(
+            validate(&gic(1, 0x3fff_0000 - 0x2_0000 * 4, 0x2_0000)),
+            Ok(())
+        );
     }
 
     #[test]
@@ -88,7 +91,10 @@ mod tests {
         assert_eq!(validate(&gic(2, 0x3fff_0000, 0x1_0000)), Err(EINVAL));
         assert_eq!(validate(&gic(0, 0x3fff_1000, 0x1_0000)), Err(EINVAL));
         assert_eq!(validate(&gic(0, 0x3fff_0000, 0)), Err(EINVAL));
-        assert_eq!(validate(&gic(0, 0xffff_ffff_ffff_0000, 0x2_0000)), Err(EINVAL));
+        assert_eq!(
+            validate(&gic(0, 0xffff_ffff_ffff_0000, 0x2_0000)),
+            Err(EINVAL)
+        );
         let mut d = gic(0, 0x3fff_0000, 0x1_0000);
         d.attr_addr = 0x1000;
         assert_eq!(validate(&d), Err(EINVAL));

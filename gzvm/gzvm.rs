@@ -10,12 +10,8 @@
 //! hypervisor instead of the `hvc` conduit.
 
 use kernel::{
-    device::Core,
-    miscdevice::MiscDeviceOptions,
-    misc_data::MiscRegistrationWithData,
-    of, platform,
-    prelude::*,
-    sync::Arc,
+    device::Core, misc_data::MiscRegistrationWithData, miscdevice::MiscDeviceOptions, of, platform,
+    prelude::*, sync::Arc,
 };
 
 mod caps;
@@ -102,7 +98,13 @@ fn connect(pdev: &platform::Device<Core<'_>>, kind: Option<Kind>) -> Result<Arc<
     let hyp = Arc::new(Hyp::new(conduit), GFP_KERNEL)?;
     match hyp.call(func::PROBE, &DRIVER_VERSION) {
         Ok([major, minor, sub]) => {
-            dev_info!(dev, "GenieZone hypervisor {}.{}.{}\n", major as u32, minor as u32, sub);
+            dev_info!(
+                dev,
+                "GenieZone hypervisor {}.{}.{}\n",
+                major as u32,
+                minor as u32,
+                sub
+            );
             Ok(hyp)
         }
         Err(e) => {

@@ -51,7 +51,9 @@ impl SlotSpec {
             return Ok(None);
         }
         let page = PAGE_SIZE as u64;
-        if r.guest_phys_addr % page != 0 || r.memory_size % page != 0 || r.userspace_addr % page != 0
+        if r.guest_phys_addr % page != 0
+            || r.memory_size % page != 0
+            || r.userspace_addr % page != 0
         {
             return Err(EINVAL);
         }
@@ -75,7 +77,8 @@ impl SlotSpec {
 
     /// Whether the guest ranges of `self` and `other` intersect.
     pub(crate) fn overlaps(&self, other: &SlotSpec) -> bool {
-        self.base_gfn < other.base_gfn + other.npages && other.base_gfn < self.base_gfn + self.npages
+        self.base_gfn < other.base_gfn + other.npages
+            && other.base_gfn < self.base_gfn + self.npages
     }
 
     /// Whether guest frame `gfn` is in the slot.
@@ -205,7 +208,12 @@ impl Slot {
     /// Tells the hypervisor the slot's extent only (demand paging).
     pub(crate) fn announce(&self, hyp: &Hyp, vm_id: u16) -> Result {
         let mut buf = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
-        encode_memregion(&mut buf, self.spec.slot, self.spec.base_gfn << PAGE_SHIFT, &[])?;
+        encode_memregion(
+            &mut buf,
+            self.spec.slot,
+            self.spec.base_gfn << PAGE_SHIFT,
+            &[],
+        )?;
         put(&mut buf, 8, &self.spec.npages.to_le_bytes());
         hyp.call(
             func::SET_MEMREGION,
@@ -246,7 +254,10 @@ mod tests {
         assert_eq!(SlotSpec::parse(&region(0, 1, 4096, 0x1000)), Err(EINVAL));
         assert_eq!(SlotSpec::parse(&region(0, 0, 4095, 0x1000)), Err(EINVAL));
         assert_eq!(SlotSpec::parse(&region(0, 0, 4096, 0x1001)), Err(EINVAL));
-        assert_eq!(SlotSpec::parse(&region(0, u64::MAX - 4095, 8192, 0x1000)), Err(EINVAL));
+        assert_eq!(
+            SlotSpec::parse(&region(0, u64::MAX - 4095, 8192, 0x1000)),
+            Err(EINVAL)
+        );
         assert_eq!(SlotSpec::parse(&region(0, 0, 1 << 43, 0x1000)), Err(EINVAL));
         assert_eq!(SlotSpec::parse(&region(3, 0, 0, 0)), Ok(None));
         let s = SlotSpec::parse(&region(9, 0x8000_0000, 0x20_0000, 0x7000_0000));
@@ -264,9 +275,27 @@ mod tests {
 
     #[test]
     fn overlap() {
-        let a = SlotSpec { slot: 0, flags: 0, base_gfn: 10, npages: 10, uaddr: 0 };
-        let b = SlotSpec { slot: 1, flags: 0, base_gfn: 20, npages: 5, uaddr: 0 };
-        let c = SlotSpec { slot: 2, flags: 0, base_gfn: 19, npages: 1, uaddr: 0 };
+        let a = SlotSpec {
+            slot: 0,
+            flags: 0,
+            base_gfn: 10,
+            npages: 10,
+            uaddr: 0,
+        };
+        let b = SlotSpec {
+            slot: 1,
+            flags: 0,
+            base_gfn: 20,
+            npages: 5,
+            uaddr: 0,
+        };
+        let c = SlotSpec {
+            slot: 2,
+            flags: 0,
+            base_gfn: 19,
+            npages: 1,
+            uaddr: 0,
+        };
         assert!(!a.overlaps(&b));
         assert!(a.overlaps(&c));
         assert!(a.contains(10) && a.contains(19) && !a.contains(20) && !a.contains(9));
@@ -292,7 +321,16 @@ mod tests {
     #[test]
     fn buffer_layout() -> Result {
         let mut buf = KVec::from_elem(0xffu8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
-        let runs = [Run { pfn: 0x1234, count: 3 }, Run { pfn: 0x10, count: 1 }];
+        let runs = [
+            Run {
+                pfn: 0x1234,
+                count: 3,
+            },
+            Run {
+                pfn: 0x10,
+                count: 1,
+            },
+        ];
         encode_memregion(&mut buf, 7, 0x8000_0000, &runs)?;
         assert_eq!(&buf[0..4], &7u32.to_le_bytes());
         assert_eq!(&buf[4..8], &2u32.to_le_bytes());

@@ -97,7 +97,10 @@ impl Vcpu {
 
         let ret = loop {
             if kernel::current!().signal_pending() {
-                let _ = self.vm.hyp.call(func::INFORM_EXIT, &[u64::from(self.vm.id)]);
+                let _ = self
+                    .vm
+                    .hyp
+                    .call(func::INFORM_EXIT, &[u64::from(self.vm.id)]);
                 break Err(ERESTARTSYS);
             }
             let [reason, _, _] = self.vm.hyp.call(func::RUN, &[self.tuple()])?;
@@ -168,7 +171,11 @@ impl Vcpu {
                     .map(|_| ())
             }
             Paging::Demand2M => {
-                let buf = vm.block_buf.as_ref().and_then(|b| b.page(0)).ok_or(EFAULT)?;
+                let buf = vm
+                    .block_buf
+                    .as_ref()
+                    .and_then(|b| b.page(0))
+                    .ok_or(EFAULT)?;
                 let start = core::cmp::max(gfn & !511, slot.spec.base_gfn);
                 let end = core::cmp::min((gfn & !511) + 512, slot.spec.base_gfn + slot.spec.npages);
                 for (i, g) in (start..end).enumerate() {
@@ -202,7 +209,9 @@ impl Vcpu {
             let mut bytes = [0u8; 8];
             user.reader().read_slice(&mut bytes[..size])?;
             let v = u64::from_le_bytes(bytes);
-            self.vm.hyp.call(func::SET_ONE_REG, &[self.tuple(), r.id, v])?;
+            self.vm
+                .hyp
+                .call(func::SET_ONE_REG, &[self.tuple(), r.id, v])?;
         } else {
             let [v, _, _] = self.vm.hyp.call(func::GET_ONE_REG, &[self.tuple(), r.id])?;
             let bytes = v.to_le_bytes();

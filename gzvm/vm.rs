@@ -75,7 +75,10 @@ impl Vm {
 
         let (paging, block_buf) = Self::choose_paging(hyp, id)?;
         // IDLE exits are wanted but optional.
-        let _ = hyp.call(func::ENABLE_CAP, &[u64::from(id), uapi::GZVM_CAP_ENABLE_IDLE]);
+        let _ = hyp.call(
+            func::ENABLE_CAP,
+            &[u64::from(id), uapi::GZVM_CAP_ENABLE_IDLE],
+        );
 
         let vm = Arc::pin_init(
             try_pin_init!(Vm {
@@ -105,7 +108,12 @@ impl Vm {
             return Ok((Paging::FullyPopulated, None));
         }
         let buf = ContigPages::new(0)?;
-        let block = [vm, uapi::GZVM_CAP_BLOCK_BASED_DEMAND_PAGING, SZ_2M, buf.phys()];
+        let block = [
+            vm,
+            uapi::GZVM_CAP_BLOCK_BASED_DEMAND_PAGING,
+            SZ_2M,
+            buf.phys(),
+        ];
         match hyp.call(func::ENABLE_CAP, &block) {
             Ok(_) => Ok((Paging::Demand2M, Some(buf))),
             Err(_) => Ok((Paging::Demand4K, None)),
@@ -121,9 +129,10 @@ impl Vm {
     }
 
     fn set_user_memory_region(&self, arg: usize) -> Result {
-        let r: UserMemoryRegion = UserSlice::new(UserPtr::from_addr(arg), size_of::<UserMemoryRegion>())
-            .reader()
-            .read()?;
+        let r: UserMemoryRegion =
+            UserSlice::new(UserPtr::from_addr(arg), size_of::<UserMemoryRegion>())
+                .reader()
+                .read()?;
         self.check_mm()?;
         let spec = SlotSpec::parse(&r)?;
         let mut inner = self.inner.lock();
@@ -153,8 +162,15 @@ impl Vm {
             return Ok(());
         };
 
-        let purpose = [u64::from(self.id), spec.base_gfn << 12, spec.npages << 12, u64::from(spec.flags)];
-        self.hyp.call(func::MEMREGION_PURPOSE, &purpose).map_err(|_| EFAULT)?;
+        let purpose = [
+            u64::from(self.id),
+            spec.base_gfn << 12,
+            spec.npages << 12,
+            u64::from(spec.flags),
+        ];
+        self.hyp
+            .call(func::MEMREGION_PURPOSE, &purpose)
+            .map_err(|_| EFAULT)?;
 
         let mut slot = Slot::new(spec)?;
         match self.paging {
@@ -259,8 +275,10 @@ impl Vm {
         let c: DtbConfig = UserSlice::new(UserPtr::from_addr(arg), size_of::<DtbConfig>())
             .reader()
             .read()?;
-        self.hyp
-            .call(func::SET_DTB_CONFIG, &[u64::from(self.id), c.dtb_addr, c.dtb_size])?;
+        self.hyp.call(
+            func::SET_DTB_CONFIG,
+            &[u64::from(self.id), c.dtb_addr, c.dtb_size],
+        )?;
         Ok(0)
     }
 

@@ -86,7 +86,9 @@ impl Sim {
                 let idx = match slot {
                     Some(i) => i,
                     None if st.vms.len() < MAX_VMS => {
-                        st.vms.push(None, GFP_KERNEL).map_err(|_| Status(status::ERR_NO_MEMORY))?;
+                        st.vms
+                            .push(None, GFP_KERNEL)
+                            .map_err(|_| Status(status::ERR_NO_MEMORY))?;
                         st.vms.len() - 1
                     }
                     None => return Err(Status(status::ERR_NO_MEMORY)),

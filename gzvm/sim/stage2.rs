@@ -69,7 +69,14 @@ impl Stage2 {
         if self.regions.get(i).is_some_and(|r| r.base_gfn < end) {
             return Err(EINVAL);
         }
-        self.regions.push(Region { slot, base_gfn, pfns }, GFP_KERNEL)?;
+        self.regions.push(
+            Region {
+                slot,
+                base_gfn,
+                pfns,
+            },
+            GFP_KERNEL,
+        )?;
         self.regions.sort_unstable_by_key(|r| r.base_gfn);
         Ok(())
     }
@@ -96,7 +103,11 @@ impl Stage2 {
 
     /// Unmaps guest frame `gfn` (the guest gave the page back).
     pub(crate) fn unmap(&mut self, gfn: u64) {
-        if let Some(r) = self.regions.iter_mut().find(|r| r.base_gfn <= gfn && gfn < r.end()) {
+        if let Some(r) = self
+            .regions
+            .iter_mut()
+            .find(|r| r.base_gfn <= gfn && gfn < r.end())
+        {
             if let Some(e) = r.pfns.get_mut((gfn - r.base_gfn) as usize) {
                 *e = 0;
             }
@@ -183,4 +194,3 @@ impl Stage2 {
         self.probe_split(ipa, size).unwrap_or(Access::Done(()))
     }
 }
-

@@ -114,7 +114,11 @@ impl SimVcpu {
         let fault = |_| Status(status::ERR_FAULT);
         match core::mem::replace(&mut self.pending, Pending::None) {
             Pending::Mmio(acc) => {
-                let data = if acc.is_write { 0 } else { page.read(rp::MMIO_DATA, 8).map_err(fault)? };
+                let data = if acc.is_write {
+                    0
+                } else {
+                    page.read(rp::MMIO_DATA, 8).map_err(fault)?
+                };
                 self.cpu.complete_mmio(&acc, data);
             }
             Pending::Hvc => {
@@ -147,7 +151,8 @@ impl SimVcpu {
             }
             Stop::PageFault(ipa) => {
                 self.clear(&page)?;
-                page.write(rp::UNION, 4, u64::from(uapi::GZVM_EXCEPTION_PAGE_FAULT)).map_err(fault)?;
+                page.write(rp::UNION, 4, u64::from(uapi::GZVM_EXCEPTION_PAGE_FAULT))
+                    .map_err(fault)?;
                 page.write(rp::UNION + 8, 8, ipa).map_err(fault)?;
                 self.exit(&page, exit::EXCEPTION)
             }
@@ -157,7 +162,8 @@ impl SimVcpu {
                 page.write(rp::UNION, 4, 1).map_err(fault)?;
                 page.write(rp::UNION + 4, 4, 2).map_err(fault)?;
                 page.write(rp::UNION + 8, 8, pc).map_err(fault)?;
-                page.write(rp::UNION + 16, 8, u64::from(insn)).map_err(fault)?;
+                page.write(rp::UNION + 16, 8, u64::from(insn))
+                    .map_err(fault)?;
                 self.exit(&page, exit::INTERNAL_ERROR)
             }
             Stop::Hvc(_imm) => self.hvc(vm, &page),
@@ -174,8 +180,13 @@ impl SimVcpu {
             psci::FEATURES => {
                 let known = matches!(
                     self.cpu.x(1) & 0xffff_ffff,
-                    psci::VERSION | psci::CPU_OFF | psci::CPU_ON_32 | psci::CPU_ON_64
-                        | psci::SYSTEM_OFF | psci::SYSTEM_RESET | psci::FEATURES
+                    psci::VERSION
+                        | psci::CPU_OFF
+                        | psci::CPU_ON_32
+                        | psci::CPU_ON_64
+                        | psci::SYSTEM_OFF
+                        | psci::SYSTEM_RESET
+                        | psci::FEATURES
                 );
                 ret(&mut self.cpu, if known { 0 } else { psci::NOT_SUPPORTED });
             }
@@ -195,7 +206,8 @@ impl SimVcpu {
                 } else {
                     uapi::GZVM_SYSTEM_EVENT_RESET
                 };
-                page.write(rp::UNION, 4, u64::from(ty)).map_err(|_| Status(status::ERR_FAULT))?;
+                page.write(rp::UNION, 4, u64::from(ty))
+                    .map_err(|_| Status(status::ERR_FAULT))?;
                 return self.exit(page, exit::SYSTEM_EVENT);
             }
             uapi::GZVM_HVC_MEM_RELINQUISH => {
@@ -209,7 +221,8 @@ impl SimVcpu {
                 self.clear(page)?;
                 for i in 0..8 {
                     let v = self.cpu.x(i);
-                    page.write(rp::UNION + 8 * i, 8, v).map_err(|_| Status(status::ERR_FAULT))?;
+                    page.write(rp::UNION + 8 * i, 8, v)
+                        .map_err(|_| Status(status::ERR_FAULT))?;
                 }
                 self.pending = Pending::Hvc;
                 return self.exit(page, exit::HYPERCALL);

@@ -69,7 +69,10 @@ impl SimVm {
 
     fn vcpu(&mut self, tuple: u64) -> core::result::Result<&mut KBox<SimVcpu>, Status> {
         let i = (tuple & 0xffff) as usize;
-        self.vcpus.get_mut(i).and_then(Option::as_mut).ok_or(INVALID)
+        self.vcpus
+            .get_mut(i)
+            .and_then(Option::as_mut)
+            .ok_or(INVALID)
     }
 
     /// Handles function `n` with arguments `a` (x1..x7).
@@ -81,7 +84,8 @@ impl SimVm {
                 if e.is_some() || a[1] & 0xfff != 0 {
                     return Err(INVALID);
                 }
-                *e = Some(KBox::new(SimVcpu::new(a[1], Cpu::new()), GFP_KERNEL).map_err(|_| NOMEM)?);
+                *e =
+                    Some(KBox::new(SimVcpu::new(a[1], Cpu::new()), GFP_KERNEL).map_err(|_| NOMEM)?);
                 Ok([0; 3])
             }
             func::DESTROY_VCPU => {
@@ -92,7 +96,11 @@ impl SimVm {
             }
             func::RUN => {
                 let i = (a[0] & 0xffff) as usize;
-                let mut vcpu = self.vcpus.get_mut(i).and_then(Option::take).ok_or(INVALID)?;
+                let mut vcpu = self
+                    .vcpus
+                    .get_mut(i)
+                    .and_then(Option::take)
+                    .ok_or(INVALID)?;
                 let r = vcpu.run(self);
                 if let Some(e) = self.vcpus.get_mut(i) {
                     *e = Some(vcpu);
@@ -104,7 +112,10 @@ impl SimVm {
                 Ok([v, 0, 0])
             }
             func::SET_ONE_REG => {
-                self.vcpu(a[0])?.cpu.one_reg_set(a[1], a[2]).ok_or(INVALID)?;
+                self.vcpu(a[0])?
+                    .cpu
+                    .one_reg_set(a[1], a[2])
+                    .ok_or(INVALID)?;
                 Ok([0; 3])
             }
             func::SET_MEMREGION => self.set_memregion(a[1], a[2]),
@@ -113,7 +124,9 @@ impl SimVm {
                 if !self.demand || a[4] != 1 {
                     return Err(INVALID);
                 }
-                self.stage2.map(a[1] as u32, a[3], a[2]).map_err(|_| INVALID)?;
+                self.stage2
+                    .map(a[1] as u32, a[3], a[2])
+                    .map_err(|_| INVALID)?;
                 Ok([0; 3])
             }
             func::MAP_GUEST_BLOCK => self.map_block(a[1] as u32, a[2], a[3]),
@@ -172,7 +185,9 @@ impl SimVm {
                 return Err(INVALID);
             }
         }
-        self.stage2.add(slot, gpa >> 12, pfns).map_err(|_| INVALID)?;
+        self.stage2
+            .add(slot, gpa >> 12, pfns)
+            .map_err(|_| INVALID)?;
         Ok([0; 3])
     }
 
@@ -183,7 +198,9 @@ impl SimVm {
         }
         for i in 0..n {
             let pfn = phys_read(buf + 8 * i, 8)?;
-            self.stage2.map(slot, start_gfn + i, pfn).map_err(|_| INVALID)?;
+            self.stage2
+                .map(slot, start_gfn + i, pfn)
+                .map_err(|_| INVALID)?;
         }
         Ok([0; 3])
     }
@@ -240,7 +257,11 @@ impl SimVm {
 impl SimVm {
     /// PSCI CPU_ON: MPIDR affinity 0 is the vCPU index.
     pub(crate) fn cpu_on(&mut self, mpidr: u64, entry: u64, ctx: u64) -> u64 {
-        match self.vcpus.get_mut((mpidr & 0xff) as usize).and_then(Option::as_mut) {
+        match self
+            .vcpus
+            .get_mut((mpidr & 0xff) as usize)
+            .and_then(Option::as_mut)
+        {
             Some(v) if mpidr >> 8 == 0 => v.power_on(entry, ctx),
             _ => SimVcpu::INVALID_TARGET,
         }

@@ -51,9 +51,8 @@ pub fn create_fd<T: AnonFile>(name: &CStr, data: T::Ptr, flags: u32) -> Result<u
     // SAFETY: `name` is a valid NUL-terminated string and the vtable is a static with the
     // lifetime of the module, which `anon_inode_getfd()` pins with a module reference
     // (`owner`) for as long as the file exists. On success the file owns `ptr`.
-    let fd = unsafe {
-        bindings::anon_inode_getfd(name.as_char_ptr(), VTable::<T>::build(), ptr, flags)
-    };
+    let fd =
+        unsafe { bindings::anon_inode_getfd(name.as_char_ptr(), VTable::<T>::build(), ptr, flags) };
     if fd < 0 {
         // SAFETY: No file was created, so `ptr` still comes from the `into_foreign` above and
         // nothing else owns it.

@@ -9,8 +9,8 @@
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
-use crate::{bindings, error::Result, mm::MmWithUser, prelude::*};
 use crate::page::Page;
+use crate::{bindings, error::Result, mm::MmWithUser, prelude::*};
 use core::{marker::PhantomData, ptr::NonNull};
 
 /// Page size used by the pinning and frame-number APIs.
@@ -279,10 +279,11 @@ impl ContigPages {
             return Err(EINVAL);
         }
         // SAFETY: Plain page allocation with a valid order.
-        let p = unsafe {
-            bindings::alloc_pages(bindings::GFP_KERNEL | bindings::__GFP_ZERO, order)
-        };
-        NonNull::new(p).map(|page| Self { page, order }).ok_or(ENOMEM)
+        let p =
+            unsafe { bindings::alloc_pages(bindings::GFP_KERNEL | bindings::__GFP_ZERO, order) };
+        NonNull::new(p)
+            .map(|page| Self { page, order })
+            .ok_or(ENOMEM)
     }
 
     /// Physical address of the first page.

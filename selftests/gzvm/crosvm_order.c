@@ -42,7 +42,7 @@ TEST(crosvm_boot_sequence)
 	ASSERT_LE(0, vm);
 	ram = map_anon(RAM_SIZE);
 	ASSERT_NE(NULL, ram);
-	memcpy(ram, PROG(mmio_write));
+	load_prog(ram, PROG(mmio_write));
 	ASSERT_EQ(0, set_region(vm, 0, GUEST_RAM_GPA, ram, RAM_SIZE));
 	/* MTE auto-detection: cap 0 is unknown. */
 	cap = 0;

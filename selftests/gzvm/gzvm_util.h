@@ -30,9 +30,16 @@
 
 #define PSCI_SYSTEM_OFF	0x84000008ULL
 
+/* A guest program: machine code from guest.S. */
+struct prog {
+	const char *code;
+	size_t len;
+};
+
 #define GUEST_PROG(name)						\
 	extern const char guest_##name[], guest_##name##_end[]
-#define PROG(name)	guest_##name, (size_t)(guest_##name##_end - guest_##name)
+#define PROG(name)	((struct prog){ guest_##name,			\
+			  (size_t)(guest_##name##_end - guest_##name) })
 
 GUEST_PROG(mmio_write);
 GUEST_PROG(mmio_read);
@@ -103,8 +110,12 @@ static inline int set_region(int vm, __u32 slot, __u64 gpa, void *hva,
  * A VM with ram_size bytes of RAM at GUEST_RAM_GPA holding the program,
  * and one vCPU at the program's start, EL1h with interrupts masked.
  */
-static inline int guest_setup(struct guest *g, size_t ram_size,
-			      const char *prog, size_t len)
+static inline void load_prog(void *ram, struct prog p)
+{
+	memcpy(ram, p.code, p.len);
+}
+
+static inline int guest_setup(struct guest *g, size_t ram_size, struct prog p)
 {
 	memset(g, 0, sizeof(*g));
 	g->dev = g->vm = g->vcpu = -1;
@@ -118,7 +129,7 @@ static inline int guest_setup(struct guest *g, size_t ram_size,
 	g->ram = map_anon(ram_size);
 	if (!g->ram)
 		return -1;
-	memcpy(g->ram, prog, len);
+	load_prog(g->ram, p);
 	if (set_region(g->vm, 0, GUEST_RAM_GPA, g->ram, ram_size))
 		return -1;
 	g->vcpu = ioctl(g->vm, GZVM_CREATE_VCPU, 0);

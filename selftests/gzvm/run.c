@@ -215,12 +215,10 @@ TEST_F(paging, guest_and_host_see_the_same_memory)
 	EXPECT_EQ(GZVM_EXIT_SYSTEM_EVENT, g->run.exit_reason);
 }
 
-static volatile sig_atomic_t kicks;
 static struct gzvm_vcpu_run *kick_run;
 
 static void on_kick(int sig)
 {
-	kicks++;
 	if (kick_run)
 		kick_run->immediate_exit = 1;
 }
@@ -247,20 +245,23 @@ TEST(spinning_guest_is_interrupted_by_a_signal)
 	struct runner r;
 	pthread_t t;
 	__u64 x0 = 0, seen;
-	volatile __u64 *counter;
+	__u64 *counter;
 	int i;
 
 	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(spin)));
-	counter = (volatile __u64 *)((char *)g.ram + 0x1000);
+	counter = (__u64 *)((char *)g.ram + 0x1000);
 	/* No SA_RESTART: RUN fails with EINTR. */
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	kick_run = NULL;
 	r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
 	/* Watch the guest count in RAM (up to 20 s), then kick it. */
-	for (i = 0; i < 2000 && *counter < 100000; i++)
+	for (i = 0; i < 2000; i++) {
+		seen = __atomic_load_n(counter, __ATOMIC_RELAXED);
+		if (seen >= 100000)
+			break;
 		usleep(10000);
-	seen = *counter;
+	}
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);
 	EXPECT_LE(100000ULL, seen);

@@ -311,7 +311,7 @@ TEST_F(vm, vcpu_keeps_vm_alive)
 	ASSERT_EQ(0, set_region(self->vm, 0, GUEST_RAM_GPA, self->mem, self->size));
 	vcpu = ioctl(self->vm, GZVM_CREATE_VCPU, 0);
 	ASSERT_LE(0, vcpu);
-	memcpy(self->mem, PROG(mmio_write));
+	load_prog(self->mem, PROG(mmio_write));
 	/* Close the VM fd first: the vCPU must still work. */
 	close(self->vm);
 	self->vm = -1;
