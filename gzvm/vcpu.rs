@@ -139,9 +139,14 @@ impl Vcpu {
             }
             exit::HYPERCALL => {
                 let a0 = page.read(run::HC_ARGS, 8)?;
-                // The simulator and hypervisor handle these themselves before exiting;
-                // anything else is the VMM's.
-                Ok(!(a0 == uapi::GZVM_HVC_MEM_RELINQUISH || a0 == uapi::GZVM_HVC_PTP))
+                if a0 != uapi::GZVM_HVC_MEM_RELINQUISH {
+                    return Ok(true);
+                }
+                // The hypervisor has unmapped the page: release the pin, and answer success.
+                let ipa = page.read(run::HC_ARGS + 8, 8)?;
+                self.relinquish(ipa);
+                page.write(run::HC_ARGS, 8, 0)?;
+                Ok(false)
             }
             _ => {
                 let _ = page.write(run::EXIT_REASON, 4, u64::from(reason));
@@ -184,6 +189,18 @@ impl Vcpu {
                 }
                 let args = [u64::from(vm.id), slot_id, start, end - start];
                 vm.hyp.call(func::MAP_GUEST_BLOCK, &args).map(|_| ())
+            }
+        }
+    }
+
+    /// The guest gave page `ipa` back (after the hypervisor unmapped it): unpin it.
+    fn relinquish(&self, ipa: u64) {
+        let gfn = ipa >> 12;
+        let mut inner = self.vm.inner.lock();
+        if let Some(slot) = inner.slots.iter_mut().flatten().find(|s| s.spec.contains(gfn)) {
+            let idx = (gfn - slot.spec.base_gfn) as usize;
+            if let Some(p) = slot.pages.get_mut(idx) {
+                *p = None;
             }
         }
     }

@@ -211,25 +211,29 @@ impl SimVcpu {
                 return self.exit(page, exit::SYSTEM_EVENT);
             }
             uapi::GZVM_HVC_MEM_RELINQUISH => {
+                // Unmap first; the exit lets the host release its pin.
                 vm.stage2.unmap(self.cpu.x(1) >> 12);
-                ret(&mut self.cpu, 0);
+                return self.hypercall_exit(page);
             }
             _ if fn_id >> 24 == 0x84 || fn_id >> 24 == 0xc4 => {
                 ret(&mut self.cpu, psci::NOT_SUPPORTED);
             }
-            _ => {
-                self.clear(page)?;
-                for i in 0..8 {
-                    let v = self.cpu.x(i);
-                    page.write(rp::UNION + 8 * i, 8, v)
-                        .map_err(|_| Status(status::ERR_FAULT))?;
-                }
-                self.pending = Pending::Hvc;
-                return self.exit(page, exit::HYPERCALL);
-            }
+            _ => return self.hypercall_exit(page),
         }
         // Handled here: the guest goes on at the next RUN.
         self.exit(page, exit::IRQ)
+    }
+
+    /// A HYPERCALL exit with x0..x7; the answer comes back in `args[0..4]`.
+    fn hypercall_exit(&mut self, page: &PfnPage<'_>) -> core::result::Result<u32, Status> {
+        self.clear(page)?;
+        for i in 0..8 {
+            let v = self.cpu.x(i);
+            page.write(rp::UNION + 8 * i, 8, v)
+                .map_err(|_| Status(status::ERR_FAULT))?;
+        }
+        self.pending = Pending::Hvc;
+        self.exit(page, exit::HYPERCALL)
     }
 
     fn clear(&self, page: &PfnPage<'_>) -> core::result::Result<(), Status> {

@@ -128,3 +128,27 @@ guest_cpu_off:
 	hvc	#0
 	b	.
 guest_cpu_off_end:
+
+/*
+ * Give a page back (MEM_RELINQUISH), report the answer, then touch the
+ * page again (it is paged back in) and report what it holds.
+ */
+	.global guest_relinquish, guest_relinquish_end
+guest_relinquish:
+	movz	x9, #0x1000, lsl #16
+	movz	x2, #0x8020, lsl #16
+	movz	x3, #42
+	str	x3, [x2]
+	movz	x0, #0x0009
+	movk	x0, #0xc600, lsl #16
+	mov	x1, x2
+	hvc	#0
+	str	x0, [x9]
+	movz	x3, #43
+	str	x3, [x2]
+	ldr	x4, [x2]
+	str	x4, [x9, #8]
+	movz	x0, #0x0008
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_relinquish_end:

@@ -49,6 +49,7 @@ GUEST_PROG(undef);
 GUEST_PROG(memwalk);
 GUEST_PROG(exit_loop);
 GUEST_PROG(cpu_off);
+GUEST_PROG(relinquish);
 
 struct guest {
 	int dev, vm, vcpu;

@@ -215,6 +215,49 @@ TEST_F(paging, guest_and_host_see_the_same_memory)
 	EXPECT_EQ(GZVM_EXIT_SYSTEM_EVENT, g->run.exit_reason);
 }
 
+FIXTURE(relinquish) {
+	struct guest g;
+};
+
+FIXTURE_VARIANT(relinquish) {
+	int mode;
+};
+
+FIXTURE_VARIANT_ADD(relinquish, demand_4k) { .mode = 1 };
+FIXTURE_VARIANT_ADD(relinquish, demand_2m_blocks) { .mode = 2 };
+
+FIXTURE_SETUP(relinquish)
+{
+	ASSERT_EQ(0, sim_set_paging(variant->mode));
+	ASSERT_EQ(0, guest_setup(&self->g, RAM_SIZE, PROG(relinquish)));
+}
+
+FIXTURE_TEARDOWN(relinquish)
+{
+	guest_teardown(&self->g);
+	sim_set_paging(2);
+}
+
+TEST_F(relinquish, page_comes_back_on_next_touch)
+{
+	struct guest *g = &self->g;
+	__u64 v;
+
+	ASSERT_EQ(0, guest_run(g)) TH_LOG("RUN: %s", strerror(errno));
+	/* Handled in the kernel: the first exit is the guest's report. */
+	ASSERT_EQ(GZVM_EXIT_MMIO, g->run.exit_reason);
+	memcpy(&v, g->run.mmio.data, 8);
+	EXPECT_EQ(0ULL, v);
+	ASSERT_EQ(0, guest_run(g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g->run.exit_reason);
+	memcpy(&v, g->run.mmio.data, 8);
+	EXPECT_EQ(43ULL, v);
+	memcpy(&v, (char *)g->ram + 0x200000, 8);
+	EXPECT_EQ(43ULL, v);
+	ASSERT_EQ(0, guest_run(g));
+	EXPECT_EQ(GZVM_EXIT_SYSTEM_EVENT, g->run.exit_reason);
+}
+
 static struct gzvm_vcpu_run *kick_run;
 
 static void on_kick(int sig)
