@@ -158,6 +158,9 @@ pub(crate) const GZVM_EXCEPTION_PAGE_FAULT: u32 = 1;
 /// Guest hypercall: give a page back to the host.
 pub(crate) const GZVM_HVC_MEM_RELINQUISH: u64 = 0xc600_0009;
 
+/// Guest hypercall: precise time (PTP); args\[1\] 0 = virtual counter, 1 = physical.
+pub(crate) const GZVM_HVC_PTP: u64 = 0x8600_0001;
+
 /// System event types.
 pub(crate) const GZVM_SYSTEM_EVENT_SHUTDOWN: u32 = 1;
 /// System event: reset.

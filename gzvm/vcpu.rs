@@ -38,6 +38,10 @@ mod run {
     pub(crate) const EXC_RESERVED: usize = 24;
 }
 
+/// Offset of `vtimer_offset` in `struct gzvm_vcpu_hwstate` (page 1 of the shared pages):
+/// after `nr_lrs`, padding and 16 list registers.
+const HWSTATE_VTIMER_OFFSET: usize = 8 + 16 * 8;
+
 /// A virtual CPU.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Vcpu {
@@ -139,6 +143,10 @@ impl Vcpu {
             }
             exit::HYPERCALL => {
                 let a0 = page.read(run::HC_ARGS, 8)?;
+                if a0 == uapi::GZVM_HVC_PTP {
+                    self.ptp(page)?;
+                    return Ok(false);
+                }
                 if a0 != uapi::GZVM_HVC_MEM_RELINQUISH {
                     return Ok(true);
                 }
@@ -193,11 +201,39 @@ impl Vcpu {
         }
     }
 
+    /// PTP: real time and counter, each split in high and low 32 bits, in the answer's
+    /// x0..x3 (the virtual counter is the physical one less the vtimer offset, which the
+    /// hypervisor keeps in the hardware-state page).
+    fn ptp(&self, page: &kernel::user_pages::PfnPage<'_>) -> Result {
+        let snap = kernel::clock_snapshot::snapshot();
+        let virt = page.read(run::HC_ARGS + 8, 8)? == 0;
+        let offset = match (virt, self.shared.page(1)) {
+            (true, Some(hw)) => hw.read(HWSTATE_VTIMER_OFFSET, 8)?,
+            _ => 0,
+        };
+        let cycles = snap.cycles.wrapping_sub(offset);
+        let answer = [
+            snap.real_ns >> 32,
+            snap.real_ns & 0xffff_ffff,
+            cycles >> 32,
+            cycles & 0xffff_ffff,
+        ];
+        for (i, v) in answer.iter().enumerate() {
+            page.write(run::HC_ARGS + 8 * i, 8, *v)?;
+        }
+        Ok(())
+    }
+
     /// The guest gave page `ipa` back (after the hypervisor unmapped it): unpin it.
     fn relinquish(&self, ipa: u64) {
         let gfn = ipa >> 12;
         let mut inner = self.vm.inner.lock();
-        if let Some(slot) = inner.slots.iter_mut().flatten().find(|s| s.spec.contains(gfn)) {
+        if let Some(slot) = inner
+            .slots
+            .iter_mut()
+            .flatten()
+            .find(|s| s.spec.contains(gfn))
+        {
             let idx = (gfn - slot.spec.base_gfn) as usize;
             if let Some(p) = slot.pages.get_mut(idx) {
                 *p = None;

@@ -152,3 +152,20 @@ guest_relinquish:
 	movk	x0, #0x8400, lsl #16
 	hvc	#0
 guest_relinquish_end:
+
+/* PTP: ask for real time + virtual counter, report x0..x3 through MMIO. */
+	.global guest_ptp, guest_ptp_end
+guest_ptp:
+	movz	x9, #0x1000, lsl #16
+	movz	x0, #0x0001
+	movk	x0, #0x8600, lsl #16
+	movz	x1, #0
+	hvc	#0
+	str	x0, [x9]
+	str	x1, [x9, #8]
+	str	x2, [x9, #16]
+	str	x3, [x9, #24]
+	movz	x0, #0x0008
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_ptp_end:

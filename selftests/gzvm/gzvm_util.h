@@ -50,6 +50,7 @@ GUEST_PROG(memwalk);
 GUEST_PROG(exit_loop);
 GUEST_PROG(cpu_off);
 GUEST_PROG(relinquish);
+GUEST_PROG(ptp);
 
 struct guest {
 	int dev, vm, vcpu;

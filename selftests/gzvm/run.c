@@ -112,6 +112,31 @@ TEST(hypercall_exit_and_answer)
 	guest_teardown(&g);
 }
 
+TEST(ptp_is_answered_in_the_kernel)
+{
+	struct timespec ts;
+	__u64 v[4], real, host;
+	struct guest g;
+	int i;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(ptp)));
+	for (i = 0; i < 4; i++) {
+		ASSERT_EQ(0, guest_run(&g));
+		ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+		memcpy(&v[i], g.run.mmio.data, 8);
+		EXPECT_GE(0xffffffffULL, v[i]);
+	}
+	clock_gettime(CLOCK_REALTIME, &ts);
+	real = v[0] << 32 | v[1];
+	host = ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+	/* The guest's real time is the host's, taken moments ago. */
+	EXPECT_LE(real, host);
+	EXPECT_GT(real + 60 * 1000000000ULL, host);
+	EXPECT_NE(0ULL, v[2] << 32 | v[3]);
+	expect_shutdown(_metadata, &g);
+	guest_teardown(&g);
+}
+
 TEST(undefined_instruction_is_internal_error)
 {
 	struct guest g;
