@@ -5,8 +5,10 @@
 Usage: check-config.py CONFIG FRAGMENT...
 
 A fragment line `CONFIG_X=v` requires exactly that value; `# CONFIG_X is not
-set` requires the symbol to be absent or unset. Prints each mismatch with the
-fragment it came from and exits 1 if there is any.
+set` requires the symbol to be absent or unset. Fragments are merged in order,
+so when several ask for the same symbol the last one is what must hold (as
+with merge_config.sh). Prints each mismatch with the fragment it came from
+and exits 1 if there is any.
 """
 import re
 import sys
@@ -34,18 +36,21 @@ def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__)
     final = parse(sys.argv[1])
-    bad = 0
+    wanted = {}
     for frag in sys.argv[2:]:
         for sym, want in parse(frag).items():
-            got = final.get(sym)
-            if got == 'n':
-                got = None
-            if want != got:
-                bad += 1
-                print(f'config: {frag}: {sym} requested '
-                      f'{want if want is not None else "not set"}, '
-                      f'got {got if got is not None else "not set"}',
-                      file=sys.stderr)
+            wanted[sym] = (want, frag)
+    bad = 0
+    for sym, (want, frag) in wanted.items():
+        got = final.get(sym)
+        if got == 'n':
+            got = None
+        if want != got:
+            bad += 1
+            print(f'config: {frag}: {sym} requested '
+                  f'{want if want is not None else "not set"}, '
+                  f'got {got if got is not None else "not set"}',
+                  file=sys.stderr)
     if bad:
         print(f'config: {bad} requested symbol(s) did not take their value',
               file=sys.stderr)

@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # The whole test suite: set up, build the test kernel with the drivers
-# in-tree, run the static gates, boot QEMU with every kselftest and KUnit
-# suite, and print per-suite results and "N passed, M failed, K skipped".
+# in-tree, run the static gates and the kernel config checks, boot QEMU with
+# every kselftest and KUnit suite, and print per-suite results and
+# "N passed, M failed, K skipped".
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -19,6 +20,7 @@ t_build=$(date +%s)
 
 "$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
 "$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
+"$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap"
 "$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
 
 rm -f "$OUT"/console-*.log
@@ -26,7 +28,7 @@ rm -f "$OUT"/console-*.log
 "$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
 t_run=$(date +%s)
 
-args=(--tap "gates=$OUT/gates.tap" --tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log")
+args=(--tap "gates=$OUT/gates.tap" --tap "configs=$OUT/configs.tap" --tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")
 done

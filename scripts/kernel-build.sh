@@ -26,6 +26,7 @@ echo "$KSRC" >"$B/.gv-ksrc"
 "$GV_ROOT/scripts/integrate.sh" "$KSRC"
 "$GV_ROOT/scripts/kernel-config.sh" "$KSRC" "$B" arm64 tinyconfig \
 	"$GV_ROOT/configs/arm64/host-hardened.config" \
+	"$GV_ROOT/configs/drivers.config" \
 	"$GV_ROOT/configs/test-debug.config"
 
 BUILD_LOG=${GV_BUILD_LOG:-$B/build.log}

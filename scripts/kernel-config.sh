@@ -13,6 +13,13 @@ set -euo pipefail
 KSRC=$1 B=$2 ARCH=$3 BASE=$4
 shift 4
 mkdir -p "$B"
+# merge_config.sh runs inside the build directory: make fragment paths absolute.
+frags=()
+for f in "$@"; do
+	[ -f "$f" ] || die "config fragment $f does not exist"
+	frags+=("$(cd "$(dirname "$f")" && pwd)/$(basename "$f")")
+done
+set -- "${frags[@]}"
 
 MAKE=(make -s -C "$KSRC" O="$B" ARCH="$ARCH" LLVM="$GV_LLVM")
 "${MAKE[@]}" "$BASE" >/dev/null

@@ -34,14 +34,24 @@ mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules/gv,lib/modules/canary,se
 cp "$("$GV_ROOT/scripts/debian-fetch.sh" busybox)" "$root/bin/busybox"
 cp "$GV_ROOT/scripts/guest-init.sh" "$root/init"
 : >"$root/lib/modules/gv/order"
+# The hardened config enforces module signatures (MODULE_SIG_FORCE): sign the
+# copies with the build's own key, as `make modules_install` would.
+sign() { # ko
+	if grep -q '^CONFIG_MODULE_SIG=y' "$B/.config"; then
+		"$B/scripts/sign-file" sha512 "$B/certs/signing_key.pem" \
+			"$B/certs/signing_key.x509" "$1" || die "cannot sign $1"
+	fi
+}
 grep '^drivers/ghaf_virt/' "$B/modules.order" | while read -r o; do
 	ko="$B/${o%.o}.ko"
 	[ -f "$ko" ] || die "module $ko missing from the build"
 	cp "$ko" "$root/lib/modules/gv/"
+	sign "$root/lib/modules/gv/$(basename "$ko")"
 	basename "$ko" >>"$root/lib/modules/gv/order"
 done
 cp -r "$OUT/selftests/." "$root/selftests/"
 cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
+sign "$root/lib/modules/canary/gv_canary.ko"
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/initramfs.cpio"
 
 # --- device tree ---
