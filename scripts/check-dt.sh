@@ -142,6 +142,16 @@ baseline() {
 }
 
 # --- our overlays ---
+for src in "$GV_ROOT"/dt-overlays/*.dtso; do
+	s=$(basename "$src")
+	if sed 's/#.*//' "$LIST" | awk '{ print $1 }' | grep -qxF "$s"; then
+		point ok "overlay $s is listed in overlays.list"
+	else
+		newdiag
+		echo "add $s and its base DTBs to dt-overlays/overlays.list" >"$d"
+		point fail "overlay $s is listed in overlays.list" "$d"
+	fi
+done
 while read -r src bases; do
 	[ -n "$src" ] || continue
 	n=${src%.dtso}
@@ -153,8 +163,7 @@ while read -r src bases; do
 		continue
 	fi
 	for b in $bases; do
-		bn=$(basename "$b" .dtb)
-		out="$W/dtb/$bn+$n.dtb"
+		out="$W/dtb/$(gv_dt_applied "$b" "$src")"
 		newdiag
 		if fdtoverlay -i "$(base_path "$b")" -o "$out" "$W/dtbo/$n.dtbo" >"$d" 2>&1; then
 			point ok "overlay $src applies to $b"

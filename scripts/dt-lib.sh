@@ -12,6 +12,19 @@ gv_dt_bases() {
 		grep -v '^qemu-virt$' | sort -u
 }
 
+# gv_dt_applied BASE OVERLAY: file name of BASE with OVERLAY applied,
+# "<base>+<overlay>.dtb", or "<overlay>.dtb" when the overlay is named
+# after its base board already.
+gv_dt_applied() {
+	local b o
+	b=$(basename "$1" .dtb)
+	o=$(basename "$2" .dtso)
+	case $o in
+	"$b"-*) echo "$o.dtb" ;;
+	*) echo "$b+$o.dtb" ;;
+	esac
+}
+
 # gv_dt_overlay KSRC SRC OUT [DTC_FLAG...]: preprocess SRC like the kernel's own DTS
 # builds (cpp with scripts/dtc/include-prefixes, so <dt-bindings/...>
 # headers resolve) and compile it with dtc -@ into OUT. Any dtc warning is
@@ -38,7 +51,11 @@ gv_dt_overlay() {
 
 # gv_qemu_virt_dtb OUT: the DTB QEMU generates for the test machine.
 gv_qemu_virt_dtb() {
-	qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on \
+	local err
+	err=$(qemu-system-aarch64 -M virt,gic-version=3 -cpu max,pauth-impdef=on \
 		-smp "${GV_QEMU_SMP:-2}" -m "${GV_QEMU_MEM:-2G}" -nic none \
-		-machine dumpdtb="$1" -nographic >/dev/null
+		-machine dumpdtb="$1" -nographic 2>&1 >/dev/null) || {
+		echo "$err" >&2
+		return 1
+	}
 }
