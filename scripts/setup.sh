@@ -4,8 +4,8 @@
 # Install everything the build and the QEMU test run need, idempotently:
 # the LLVM toolchain, kernel build dependencies, QEMU, dtc, the aarch64 cross
 # libc, Rust's rust-src, a pinned bindgen-cli and a pinned dtschema (in a
-# virtualenv under the cache, never the system python). Nothing is installed when it
-# is already present, so a second run takes a few seconds.
+# virtualenv under the cache, never the system python). Nothing is installed
+# when it is already present, so a second run takes a few seconds.
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
