@@ -24,7 +24,7 @@ setup:
 build: setup
 	@B=$$($(SCRIPTS)/kernel-build.sh) && \
 	$(SCRIPTS)/build-selftests.sh "$$(cat $$B/.gv-ksrc)" "$$B" $(OUT) && \
-	$(SCRIPTS)/build-overlays.sh $(OUT)/dtb && \
+	$(SCRIPTS)/build-overlays.sh $(OUT)/dtb "$$(cat $$B/.gv-ksrc)" && \
 	echo "kernel: $$B/arch/arm64/boot/Image" && \
 	echo "modules: $$(grep ^drivers/ghaf_virt/ $$B/modules.order | sed "s|^|$$B/|; s|\.o$$|.ko|" | tr '\n' ' ')" && \
 	echo "selftests: $(OUT)/selftests  overlays: $(OUT)/dtb"

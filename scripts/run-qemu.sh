@@ -15,6 +15,7 @@
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
+. "$GV_ROOT/scripts/dt-lib.sh"
 
 MODE=${1:?usage: run-qemu.sh test|shell BUILD_DIR OUT_DIR}
 B=${2:?build dir}
@@ -56,7 +57,8 @@ sign "$root/lib/modules/canary/gv_canary.ko"
 
 # --- device tree ---
 qemu-system-aarch64 "${MACHINE[@]}" -machine dumpdtb="$OUT/virt.dtb" -nographic >/dev/null
-dtc -@ -q -I dts -O dtb -o "$OUT/qemu-virt-test.dtbo" "$GV_ROOT/dt-overlays/qemu-virt-test.dtso"
+gv_dt_overlay "$(cat "$B/.gv-ksrc")" "$GV_ROOT/dt-overlays/qemu-virt-test.dtso" \
+	"$OUT/qemu-virt-test.dtbo" || die "dt-overlays/qemu-virt-test.dtso does not build cleanly"
 fdtoverlay -i "$OUT/virt.dtb" -o "$OUT/virt-test.dtb" "$OUT/qemu-virt-test.dtbo"
 
 # slab_debug: SLUB's debug checks (red zones, poisoning, owner tracking) on

@@ -3,8 +3,9 @@
 #
 # Install everything the build and the QEMU test run need, idempotently:
 # the LLVM toolchain, kernel build dependencies, QEMU, dtc, the aarch64 cross
-# libc, Rust's rust-src and a pinned bindgen-cli. Nothing is installed when it
-# is already present, so a second run takes a few seconds.
+# libc, Rust's rust-src, a pinned bindgen-cli and a pinned dtschema (in a
+# virtualenv under the cache, never the system python). Nothing is installed
+# when it is already present, so a second run takes a few seconds.
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -13,7 +14,7 @@ APT_PKGS=(
 	"clang-$GV_LLVM_VER" "lld-$GV_LLVM_VER" "llvm-$GV_LLVM_VER"
 	"libclang-$GV_LLVM_VER-dev"
 	bc bison flex cpio kmod rsync xz-utils zstd libelf-dev libssl-dev
-	python3 perl make
+	python3 python3-venv perl make
 	qemu-system-arm device-tree-compiler
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
 )
@@ -61,6 +62,22 @@ if ! bindgen --version 2>/dev/null | grep -q " $GV_BINDGEN_VER\$"; then
 	log "installing bindgen-cli $GV_BINDGEN_VER"
 	cargo install --locked --quiet bindgen-cli --version "$GV_BINDGEN_VER" ||
 		die "cargo install bindgen-cli $GV_BINDGEN_VER failed"
+fi
+
+# dt-validate and friends (dtschema from PyPI) for the device-tree check,
+# with every dependency pinned (scripts/dt-requirements.txt).
+venv="$GV_CACHE/venv"
+if [ "$("$venv/bin/dt-validate" -V 2>/dev/null)" != "$GV_DTSCHEMA_VER" ] ||
+	! cmp -s "$GV_ROOT/scripts/dt-requirements.txt" "$venv/.gv-requirements"; then
+	log "installing dtschema $GV_DTSCHEMA_VER into $venv"
+	rm -rf "$venv"
+	python3 -m venv "$venv" || die "python3 -m venv failed (Debian: apt-get install python3-venv)"
+	"$venv/bin/pip" install -q --disable-pip-version-check \
+		-r "$GV_ROOT/scripts/dt-requirements.txt" ||
+		die "pip install of dtschema $GV_DTSCHEMA_VER into $venv failed"
+	[ "$("$venv/bin/dt-validate" -V)" = "$GV_DTSCHEMA_VER" ] ||
+		die "scripts/dt-requirements.txt does not pin dtschema $GV_DTSCHEMA_VER"
+	cp "$GV_ROOT/scripts/dt-requirements.txt" "$venv/.gv-requirements"
 fi
 
 # Guest userspace: a static arm64 busybox, fetched without touching the

@@ -17,7 +17,7 @@ pub struct ClockSnapshot {
     pub cycles: u64,
 }
 
-/// Takes a snapshot (`ktime_get_snapshot()`).
+/// Takes a snapshot (`ktime_get_snapshot_id(CLOCK_REALTIME)`).
 pub fn snapshot() -> ClockSnapshot {
     let (mut real_ns, mut cycles) = (0u64, 0u64);
     // SAFETY: Both pointers are valid for writes for the duration of the call.
