@@ -32,6 +32,8 @@
 //! - Only EL1h exists: ERET to any other mode, and `MSR SPSel, #0`, are
 //!   undefined.
 
+use kernel::prelude::kunit_tests;
+
 use super::decode::{
     decode, AddrMode, BranchReg, CondOperand, CselOp, Dp2Op, Insn, LogicOp, MemOp, MovOp,
     PstateField, Shift, Width,

@@ -13,6 +13,8 @@
 //! is a property of the instruction form and is recorded where it differs
 //! from the default (XZR).
 
+use kernel::prelude::kunit_tests;
+
 /// Operand size of a data-processing instruction (the `sf` bit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Width {
