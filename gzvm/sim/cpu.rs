@@ -500,7 +500,7 @@ impl Cpu {
                 let v = match op {
                     MovOp::N => !imm,
                     MovOp::Z => imm,
-                    MovOp::K => (self.r(rd) & !(0xffff << shift)) | imm,
+                    MovOp::K => (self.r(rd) & !(0xffff_u64 << shift)) | imm,
                 };
                 self.set_r(rd, v, width);
             }
@@ -1275,6 +1275,25 @@ mod tests {
         for (n, v) in expected.iter().enumerate() {
             assert_eq!(cpu.x(n), *v);
         }
+    }
+
+    #[test]
+    fn move_wide() {
+        let program = [
+            0xd2800020, // mov x0, #1
+            0xf2f579a0, // movk x0, #0xabcd, lsl #48
+            0x72a24681, // movk w1, #0x1234, lsl #16
+            0x12a00022, // movn w2, #1, lsl #16
+        ];
+        let mut bus = TestBus::new(&program);
+        let mut cpu = reset_cpu();
+        cpu.set_x(1, u64::MAX);
+        cpu.set_x(2, u64::MAX);
+        assert_eq!(cpu.run(&mut bus, 4), (Stop::Budget, 4));
+        assert_eq!(cpu.x(0), 0xabcd_0000_0000_0001);
+        // 32-bit forms zero the upper half.
+        assert_eq!(cpu.x(1), 0x1234_ffff);
+        assert_eq!(cpu.x(2), 0xfffe_ffff);
     }
 
     #[test]
