@@ -13,6 +13,8 @@
 //! is a property of the instruction form and is recorded where it differs
 //! from the default (XZR).
 
+use kernel::prelude::kunit_tests;
+
 /// Operand size of a data-processing instruction (the `sf` bit).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Width {
@@ -560,7 +562,7 @@ pub(crate) enum Insn {
         /// Offset, pre- or post-index (never register).
         mode: AddrMode,
     },
-    /// NOP and harmless hints and barriers.
+    /// NOP and harmless hints, barriers, cache and TLB maintenance.
     Nop,
     /// HVC #imm16.
     Hvc(u16),
@@ -871,9 +873,20 @@ fn decode_system(insn: u32) -> Insn {
             Insn::Msr { rt, enc }
         };
     }
-    if l == 1 || op0 == 1 {
-        // SYSL, SYS (cache and TLB maintenance, AT): not supported.
+    if l == 1 {
+        // SYSL: not supported.
         return Insn::Undefined;
+    }
+    if op0 == 1 {
+        return match (crn, crm) {
+            // TLB maintenance: there is no TLB (the MMU is off).
+            (8, _) => Insn::Nop,
+            // IC and DC maintenance by set/way or VA: there are no caches,
+            // memory is always coherent. DC ZVA/GVA (CRm 4, writes
+            // memory) and AT (CRm 8, 9) are not supported.
+            (7, 1 | 5 | 6 | 10 | 11 | 12 | 13 | 14) => Insn::Nop,
+            _ => Insn::Undefined,
+        };
     }
     match (crn, rt) {
         (0b0010, 31) if op1 == 0b011 => match (crm, op2) {
@@ -1793,9 +1806,16 @@ mod tests {
                 imm: 1
             }
         );
-        // svc #0, brk #0, udf #0, smc #0, dc civac, tlbi vmalle1
+        // ic iallu, ic ivau, dc ivac, dc cvac, dc civac, tlbi vmalle1,
+        // tlbi vae1is: no caches or TLBs to maintain.
         for word in [
-            0xd4000001, 0xd4200000, 0x00000000, 0xd4000003, 0xd50b7e20, 0xd508871f,
+            0xd508751f, 0xd50b7520, 0xd5087621, 0xd50b7a22, 0xd50b7e20, 0xd508871f, 0xd5088323,
+        ] {
+            assert_eq!(decode(word), Insn::Nop);
+        }
+        // svc #0, brk #0, udf #0, smc #0, dc zva, at s1e1r
+        for word in [
+            0xd4000001, 0xd4200000, 0x00000000, 0xd4000003, 0xd50b7420, 0xd5087800,
         ] {
             assert_eq!(decode(word), Insn::Undefined);
         }

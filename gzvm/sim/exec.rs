@@ -7,6 +7,8 @@
 //! `u64`; a [`Width::W`] operation looks only at the low 32 bits of its
 //! inputs and returns a value whose upper 32 bits are zero.
 
+use kernel::prelude::kunit_tests;
+
 use super::decode::{BfOp, Dp1Op, Extend, Shift, Width};
 
 /// PSTATE.N, as in the SPSR/NZCV layout.

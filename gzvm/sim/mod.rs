@@ -2,8 +2,11 @@
 
 //! The in-kernel GenieZone simulator.
 //!
-//! `cpu` interprets AArch64 guest code (`decode` turns instruction words
-//! into [`decode::Insn`], `exec` holds their integer semantics).
+//! The vCPU is an AArch64 interpreter: `decode` turns instruction words into
+//! [`decode::Insn`], `exec` holds their integer semantics (flags, shifts,
+//! bitfields, conditions), and `cpu` holds the register state, the run loop,
+//! exceptions and the [`cpu::Bus`] through which it reaches guest memory and
+//! the GIC CPU interface (instruction execution itself is in `cpu/execute.rs`).
 
 // Until the simulator's vCPU run loop calls into the interpreter, only the
 // KUnit suites use it.
