@@ -481,7 +481,7 @@ impl Cpu {
     }
 }
 
-#[kernel::macros::kunit_tests(gzvm_sim_cpu)]
+#[kunit_tests(gzvm_sim_cpu)]
 mod tests {
     use super::*;
 

@@ -1186,7 +1186,7 @@ fn decode_single(insn: u32, rt: u8, rn: u8) -> Insn {
     }
 }
 
-#[kernel::macros::kunit_tests(gzvm_sim_decode)]
+#[kunit_tests(gzvm_sim_decode)]
 mod tests {
     use super::*;
 

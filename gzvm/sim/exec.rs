@@ -210,7 +210,7 @@ pub(crate) fn condition_holds(cond: u8, nzcv: u64) -> bool {
     }
 }
 
-#[kernel::macros::kunit_tests(gzvm_sim_exec)]
+#[kunit_tests(gzvm_sim_exec)]
 mod tests {
     use super::*;
 
