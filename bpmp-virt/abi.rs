@@ -36,8 +36,6 @@ pub(crate) const MRQ_EMC_DVFS_EMCHUB: u32 = 76;
 pub(crate) const MRQ_BWMGR: u32 = 77;
 /// `MRQ_ISO_CLIENT`.
 pub(crate) const MRQ_ISO_CLIENT: u32 = 78;
-/// `MRQ_BWMGR_INT`.
-pub(crate) const MRQ_BWMGR_INT: u32 = 83;
 
 /// `MRQ_CLK` sub-commands (bits 31..24 of `cmd_and_id`).
 pub(crate) mod clk {
@@ -94,7 +92,6 @@ pub(crate) mod pg {
 
 /// BPMP error codes; the firmware returns them negated in `rx.ret`.
 pub(crate) mod err {
-    pub(crate) const ENOENT: i32 = 2;
     pub(crate) const EBADCMD: i32 = 6;
     pub(crate) const ENODEV: i32 = 19;
     pub(crate) const EINVAL: i32 = 22;

@@ -10,7 +10,7 @@
 //! on the node's `nvidia,bpmp` phandle) or, for tests, the in-kernel model
 //! of `ghaf,bpmp-model` nodes.
 
-use kernel::{driver, platform, prelude::*};
+use kernel::{driver, platform, prelude::*, sync::Arc};
 
 mod abi;
 #[cfg(CONFIG_BPMP_VIRT_MODEL)]

@@ -11,7 +11,12 @@
 //! buffers larger than one message channel ([`MSG_DATA_MAX`]) with
 //! `EINVAL`; unknown MRQs are answered with `-BPMP_ENODEV`.
 
-use kernel::{fmt, new_mutex, prelude::*, sync::Mutex};
+use kernel::{
+    fmt,
+    new_mutex,
+    prelude::*,
+    sync::{Arc, Mutex}, //
+};
 
 use crate::abi::{self, clk, err, le_i64, le_u32, pg, reset};
 

@@ -14,7 +14,10 @@ use kernel::{
     fmt, of, platform,
     prelude::*,
     reset_controller::{self, ResetOps},
-    sync::atomic::{Atomic, Relaxed},
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, //
+    },
     tegra_bpmp,
     time::{Instant, Monotonic},
     uaccess::UserSliceReader,
@@ -34,7 +37,6 @@ pub(crate) struct ModelDriver;
 
 kernel::of_device_table!(
     OF_TABLE,
-    MODULE_OF_TABLE,
     <ModelDriver as platform::Driver>::IdInfo,
     [(of::DeviceId::new(c"ghaf,bpmp-model"), ())]
 );
@@ -101,18 +103,15 @@ impl debugfs::Reader for Bench {
 }
 
 /// Driver data of a bound model node.
-#[pin_data(PinnedDrop)]
 pub(crate) struct ModelDevice {
     key: usize,
-    #[pin]
-    resets: reset_controller::Registration<ModelResets>,
+    _resets: Pin<KBox<reset_controller::Registration<ModelResets>>>,
     _state: Pin<KBox<debugfs::File<StateView>>>,
     _bench: Pin<KBox<debugfs::File<Bench>>>,
 }
 
-#[pinned_drop]
-impl PinnedDrop for ModelDevice {
-    fn drop(self: Pin<&mut Self>) {
+impl Drop for ModelDevice {
+    fn drop(&mut self) {
         REGISTRY.lock().models.retain(|(k, _)| *k != self.key);
     }
 }
@@ -145,20 +144,21 @@ impl platform::Driver for ModelDriver {
             ),
             GFP_KERNEL,
         )?;
-        REGISTRY
-            .lock()
-            .models
-            .push((key, model.clone()), GFP_KERNEL)?;
         let nr_resets = model.nr_resets();
-        dev_info!(dev, "BPMP firmware model ready\n");
-        try_pin_init!(ModelDevice {
-            key,
-            resets <- reset_controller::Registration::register(
+        let resets = KBox::pin_init(
+            reset_controller::Registration::register(
                 dev,
                 &<BpmpVirtModule as kernel::ModuleMetadata>::THIS_MODULE,
                 nr_resets,
-                ModelResets(model),
+                ModelResets(model.clone()),
             ),
+            GFP_KERNEL,
+        )?;
+        REGISTRY.lock().models.push((key, model), GFP_KERNEL)?;
+        dev_info!(dev, "BPMP firmware model ready\n");
+        Ok(ModelDevice {
+            key,
+            _resets: resets,
             _state: state,
             _bench: bench,
         })

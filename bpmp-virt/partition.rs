@@ -19,7 +19,7 @@ use kernel::{
     fmt, new_mutex,
     prelude::*,
     str::CString,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Delta, Instant, Monotonic},
 };
 
@@ -258,13 +258,13 @@ impl Partition {
                     st.pg_on.push(id, GFP_KERNEL)?;
                 }
             }
-            Effect::PgOff(id) => st.pg_on.retain(|&p| p != id),
+            Effect::PgOff(id) => st.pg_on.retain(|p| *p != id),
             Effect::ResetRelease(id) => {
                 if !st.released.contains(&id) {
                     st.released.push(id, GFP_KERNEL)?;
                 }
             }
-            Effect::ResetAssert(id) => st.released.retain(|&r| r != id),
+            Effect::ResetAssert(id) => st.released.retain(|r| *r != id),
             Effect::None => {}
         }
         Ok((ret, len))

@@ -18,6 +18,7 @@ use kernel::{
     of, platform,
     prelude::*,
     str::CString,
+    sync::Arc,
     tegra_bpmp,
     uaccess::UserSlice,
 };
@@ -40,7 +41,6 @@ pub(crate) struct ProxyDriver;
 
 kernel::of_device_table!(
     OF_TABLE,
-    MODULE_OF_TABLE,
     <ProxyDriver as platform::Driver>::IdInfo,
     [(of::DeviceId::new(c"nvidia,bpmp-host-proxy"), ())]
 );
@@ -66,7 +66,7 @@ impl Drop for ProxyDevice {
         // `nodes` drops); an open racing with this fails with ENODEV.
         let mut reg = REGISTRY.lock();
         for n in self.nodes.iter() {
-            let key = n.misc.registration() as *const _ as usize;
+            let key = core::ptr::from_ref(n.misc.registration()) as usize;
             reg.files.retain(|(k, _)| *k != key);
         }
     }
@@ -166,15 +166,16 @@ fn add_partition(
         sub.read_only_file(c"stats", StatsView(part.clone())),
         GFP_KERNEL,
     )?;
+    let shared = part.clone();
     let node = KBox::pin_init(
         try_pin_init!(PartitionNode {
             misc <- NamedMiscDeviceRegistration::register(dev_name),
             _stats: stats,
-            part: part.clone(),
+            part: shared,
         }),
         GFP_KERNEL,
     )?;
-    let key = node.misc.registration() as *const _ as usize;
+    let key = core::ptr::from_ref(node.misc.registration()) as usize;
     REGISTRY.lock().files.push((key, part), GFP_KERNEL)?;
     nodes.push(node, GFP_KERNEL)?;
     Ok(())
@@ -262,7 +263,7 @@ impl MiscDevice for BpmpHostFile {
     type Ptr = KBox<Self>;
 
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        let key = misc as *const _ as usize;
+        let key = core::ptr::from_ref(misc) as usize;
         let part = {
             let reg = REGISTRY.lock();
             let (_, p) = reg.files.iter().find(|(k, _)| *k == key).ok_or(ENODEV)?;

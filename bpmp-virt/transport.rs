@@ -4,7 +4,7 @@
 //! implementations, the real BPMP (`tegra_bpmp_transfer()`) and the
 //! in-kernel firmware model.
 
-use kernel::prelude::*;
+use kernel::{prelude::*, sync::Arc};
 
 #[cfg(CONFIG_BPMP_VIRT_MODEL)]
 use crate::model::Model;

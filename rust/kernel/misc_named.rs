@@ -77,12 +77,10 @@ pub fn write_user_buffer(iov: &mut IovIterSource<'_>) -> Option<(UserPtr, usize)
         if u32::from((*raw).iter_type) != bindings::iter_type_ITER_UBUF {
             return None;
         }
-        let base = (*raw)
-            .__bindgen_anon_1
-            .__bindgen_anon_1
-            .__bindgen_anon_1
-            .ubuf as usize;
-        let len = (*raw).__bindgen_anon_1.__bindgen_anon_1.count;
+        // `__ubuf_iovec` overlays `{ ubuf, count }`.
+        let iov = (*raw).__bindgen_anon_1.__ubuf_iovec.as_ref();
+        let base = iov.iov_base as usize;
+        let len = iov.iov_len;
         let addr = base.checked_add((*raw).iov_offset)?;
         Some((UserPtr::from_addr(addr), len))
     }

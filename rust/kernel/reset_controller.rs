@@ -40,7 +40,7 @@ pub trait ResetOps: Send + Sync {
 /// # Invariants
 ///
 /// Once initialised, `rcdev` is registered with the reset core with the ops
-/// of [`Registration::<T>::OPS`] and holds a reference to its `of_node`;
+/// of [`Registration::<T>::OPS`] and holds a reference to its `fwnode`;
 /// both are undone on drop. `ops` is initialised before `rcdev` and dropped
 /// after the controller is unregistered.
 #[pin_data(PinnedDrop)]
@@ -67,30 +67,29 @@ impl<T: ResetOps> Registration<T> {
     };
 
     /// Registers a reset controller with `nr_resets` lines for `dev`'s
-    /// device-tree node.
+    /// firmware (device-tree) node.
     pub fn register<Ctx: DeviceContext>(
         dev: &Device<Ctx>,
         module: &'static ThisModule,
         nr_resets: u32,
         ops: T,
     ) -> impl PinInit<Self, Error> {
-        // SAFETY: `dev.as_raw()` is a valid device; `of_node` is only read.
-        let np = unsafe { (*dev.as_raw()).of_node };
+        let node = dev.fwnode().map_or(core::ptr::null_mut(), |n| n.as_raw());
         try_pin_init!(Self {
             ops,
             rcdev <- Opaque::try_ffi_init(move |slot: *mut bindings::reset_controller_dev| {
-                if np.is_null() {
+                if node.is_null() {
                     return Err(ENODEV);
                 }
                 // SAFETY: `slot` is valid for writes of the whole struct.
                 unsafe { slot.write(core::mem::zeroed()) };
-                // SAFETY: `slot` was just initialised; `np` is the device's
-                // node, valid while `dev` is, and gets its own reference
-                // here (put on failure below or on drop).
+                // SAFETY: `slot` was just initialised; `node` is the device's
+                // firmware node, valid while `dev` is, and gets its own
+                // reference here (put on failure below or on drop).
                 unsafe {
                     (*slot).ops = &Self::OPS;
                     (*slot).owner = module.as_ptr();
-                    (*slot).of_node = bindings::of_node_get(np);
+                    (*slot).fwnode = bindings::fwnode_handle_get(node);
                     (*slot).nr_resets = nr_resets;
                 }
                 // SAFETY: `slot` is a filled-in controller at its final
@@ -98,7 +97,7 @@ impl<T: ResetOps> Registration<T> {
                 let ret = to_result(unsafe { bindings::reset_controller_register(slot) });
                 if ret.is_err() {
                     // SAFETY: Drop the reference taken above.
-                    unsafe { bindings::of_node_put(np) };
+                    unsafe { bindings::fwnode_handle_put(node) };
                 }
                 ret
             }),
@@ -122,6 +121,11 @@ impl<T: ResetOps> Registration<T> {
         &this.ops
     }
 
+    /// `reset_control_ops` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the reset core only, with a `rcdev` of a live `Registration<T>`.
     unsafe extern "C" fn reset_cb(
         rcdev: *mut bindings::reset_controller_dev,
         id: c_ulong,
@@ -129,40 +133,55 @@ impl<T: ResetOps> Registration<T> {
         from_result(|| {
             // SAFETY: The reset core only calls our ops with the `rcdev` we
             // registered, while it is registered.
-            unsafe { Self::ops_of(rcdev) }.reset(id as usize)?;
+            unsafe { Self::ops_of(rcdev) }.reset(id)?;
             Ok(0)
         })
     }
 
+    /// `reset_control_ops` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the reset core only, with a `rcdev` of a live `Registration<T>`.
     unsafe extern "C" fn assert_cb(
         rcdev: *mut bindings::reset_controller_dev,
         id: c_ulong,
     ) -> c_int {
         from_result(|| {
             // SAFETY: As in `reset_cb`.
-            unsafe { Self::ops_of(rcdev) }.assert(id as usize)?;
+            unsafe { Self::ops_of(rcdev) }.assert(id)?;
             Ok(0)
         })
     }
 
+    /// `reset_control_ops` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the reset core only, with a `rcdev` of a live `Registration<T>`.
     unsafe extern "C" fn deassert_cb(
         rcdev: *mut bindings::reset_controller_dev,
         id: c_ulong,
     ) -> c_int {
         from_result(|| {
             // SAFETY: As in `reset_cb`.
-            unsafe { Self::ops_of(rcdev) }.deassert(id as usize)?;
+            unsafe { Self::ops_of(rcdev) }.deassert(id)?;
             Ok(0)
         })
     }
 
+    /// `reset_control_ops` callback.
+    ///
+    /// # Safety
+    ///
+    /// Called by the reset core only, with a `rcdev` of a live `Registration<T>`.
     unsafe extern "C" fn status_cb(
         rcdev: *mut bindings::reset_controller_dev,
         id: c_ulong,
     ) -> c_int {
         from_result(|| {
             // SAFETY: As in `reset_cb`.
-            let asserted = unsafe { Self::ops_of(rcdev) }.status(id as usize)?;
+            let asserted = unsafe { Self::ops_of(rcdev) }.status(id)?;
             Ok(c_int::from(asserted))
         })
     }
@@ -175,9 +194,9 @@ impl<T: ResetOps> PinnedDrop for Registration<T> {
         // SAFETY: By the type invariants `rcdev` is registered and holds a
         // reference to its node; after unregistering no op is called again.
         unsafe {
-            let np = (*rcdev).of_node;
+            let node = (*rcdev).fwnode;
             bindings::reset_controller_unregister(rcdev);
-            bindings::of_node_put(np);
+            bindings::fwnode_handle_put(node);
         }
     }
 }

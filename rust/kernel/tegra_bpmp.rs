@@ -25,18 +25,18 @@ use crate::{
 /// `EINVAL`.
 pub const MSG_DATA_MAX: usize = 120;
 
-/// The device-tree node a phandle property points at.
+/// The firmware node a phandle property points at.
 ///
 /// # Invariants
 ///
-/// `np` is a valid `struct device_node` whose reference count this object
-/// holds.
+/// `node` is a valid `struct fwnode_handle` whose reference count this
+/// object holds.
 pub struct PhandleTarget {
-    np: core::ptr::NonNull<bindings::device_node>,
+    node: core::ptr::NonNull<bindings::fwnode_handle>,
 }
 
-// SAFETY: A `struct device_node` reference may be used and dropped from any
-// thread; the node is reference counted and its properties are read-only here.
+// SAFETY: A firmware node reference may be used and dropped from any thread;
+// the node is reference counted and only read here.
 unsafe impl Send for PhandleTarget {}
 // SAFETY: See `Send`; `&PhandleTarget` only reads the node.
 unsafe impl Sync for PhandleTarget {}
@@ -44,48 +44,49 @@ unsafe impl Sync for PhandleTarget {}
 impl PhandleTarget {
     /// Whether the node's `compatible` list contains `compat`.
     pub fn is_compatible(&self, compat: &CStr) -> bool {
-        // SAFETY: By the type invariants `np` is a valid node; `compat` is a
-        // NUL-terminated string.
-        unsafe { bindings::of_device_is_compatible(self.np.as_ptr(), compat.as_char_ptr()) > 0 }
+        // SAFETY: By the type invariants `node` is valid; both strings are
+        // NUL-terminated.
+        unsafe {
+            bindings::fwnode_property_match_string(
+                self.node.as_ptr(),
+                c"compatible".as_char_ptr(),
+                compat.as_char_ptr(),
+            ) >= 0
+        }
     }
 
     /// An identity for the node, equal to [`node_key`] of the device bound
     /// to it. Only compared, never dereferenced.
     pub fn key(&self) -> usize {
-        self.np.as_ptr() as usize
+        self.node.as_ptr() as usize
     }
 }
 
 impl Drop for PhandleTarget {
     fn drop(&mut self) {
         // SAFETY: By the type invariants this object holds a reference.
-        unsafe { bindings::of_node_put(self.np.as_ptr()) };
+        unsafe { bindings::fwnode_handle_put(self.node.as_ptr()) };
     }
 }
 
-/// Resolves the phandle property `prop` (index 0) of `dev`'s device-tree
-/// node. `ENOENT` when the device has no node or the property is missing.
+/// Resolves the phandle property `prop` (index 0) of `dev`'s firmware node.
+/// `ENOENT` when the device has no node or the property is missing.
 pub fn phandle_target<Ctx: DeviceContext>(dev: &Device<Ctx>, prop: &CStr) -> Result<PhandleTarget> {
-    // SAFETY: `dev.as_raw()` is a valid `struct device` for the lifetime of
-    // `dev`; `of_node` is only read.
-    let own = unsafe { (*dev.as_raw()).of_node };
-    if own.is_null() {
-        return Err(ENOENT);
-    }
-    // SAFETY: `own` is the device's node, valid while the device exists;
-    // `prop` is NUL-terminated. The result holds a reference (or is NULL).
-    let np = unsafe { bindings::of_parse_phandle(own, prop.as_char_ptr(), 0) };
-    let np = core::ptr::NonNull::new(np).ok_or(ENOENT)?;
-    // INVARIANT: `of_parse_phandle()` returned a counted reference.
-    Ok(PhandleTarget { np })
+    let own = dev.fwnode().ok_or(ENOENT)?;
+    // SAFETY: `own` is a valid node for the lifetime of `dev`; `prop` is
+    // NUL-terminated. The result holds a reference, or is NULL or an
+    // error pointer.
+    let ptr = unsafe { bindings::fwnode_find_reference(own.as_raw(), prop.as_char_ptr(), 0) };
+    let ptr = crate::error::from_err_ptr(ptr)?;
+    let node = core::ptr::NonNull::new(ptr).ok_or(ENOENT)?;
+    // INVARIANT: `fwnode_find_reference()` returned a counted reference.
+    Ok(PhandleTarget { node })
 }
 
-/// An identity for `dev`'s device-tree node (0 without one), equal to
+/// An identity for `dev`'s firmware node (0 without one), equal to
 /// [`PhandleTarget::key`] of a phandle pointing at it.
 pub fn node_key<Ctx: DeviceContext>(dev: &Device<Ctx>) -> usize {
-    // SAFETY: `dev.as_raw()` is a valid `struct device`; `of_node` is only
-    // read and used as a number.
-    unsafe { (*dev.as_raw()).of_node as usize }
+    dev.fwnode().map_or(0, |n| n.as_raw() as usize)
 }
 
 /// A reference to a probed Tegra BPMP.
