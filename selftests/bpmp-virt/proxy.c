@@ -118,9 +118,13 @@ TEST_F(bpmp, clock_commands_on_allowed_clock)
 	ASSERT_EQ(48, r.rc);
 	EXPECT_EQ(0, r.ret);
 	EXPECT_EQ(12000000, rate);
-	r = clk_xfer(self->fd, CMD_CLK_ROUND_RATE, 155, 0, 1000000, &rate, 8);
+	/* PLLP_OUT0 (408 MHz) divided by 1..256. */
+	r = clk_xfer(self->fd, CMD_CLK_ROUND_RATE, 155, 0, 3000000, &rate, 8);
 	ASSERT_EQ(48, r.rc);
-	EXPECT_GE(1000000, rate);
+	EXPECT_EQ(3000000, rate);
+	r = clk_xfer(self->fd, CMD_CLK_ROUND_RATE, 155, 0, 1, &rate, 8);
+	ASSERT_EQ(48, r.rc);
+	EXPECT_EQ(408000000 / 256, rate);
 
 	r = clk_xfer(self->fd, CMD_CLK_SET_PARENT, 155, 102, 0, &v, 4);
 	ASSERT_EQ(48, r.rc);
@@ -420,17 +424,18 @@ TEST_F(bpmp, audit_counters)
 	char *stats;
 	__u32 on;
 
-	EXPECT_EQ(-EPERM, bpmp_xfer(self->fd, MRQ_DEBUG, NULL, 0, NULL, 0).rc);
+	EXPECT_EQ(-EPERM, bpmp_xfer(self->fd, 200, NULL, 0, NULL, 0).rc);
 	EXPECT_EQ(48, clk_xfer(self->fd, CMD_CLK_IS_ENABLED, 155, 0, 0, &on, 4).rc);
 	stats = slurp(STATS("bpmp-host"));
 	ASSERT_NE(NULL, stats);
-	EXPECT_NE(NULL, strstr(stats, "\nmrq 75 allowed=0 denied="));
+	EXPECT_NE(NULL, strstr(stats, "\nmrq 200 allowed=0 denied="));
 	EXPECT_NE(NULL, strstr(stats, "\nmrq 22 allowed="));
 	EXPECT_NE(NULL, strstr(stats, "open_files 1\n"));
 	free(stats);
 	stats = slurp(STATS("bpmp-host-vm2"));
 	ASSERT_NE(NULL, stats);
-	EXPECT_EQ(NULL, strstr(stats, "\nmrq 75 "));
+	/* The other partition's counters did not move. */
+	EXPECT_EQ(NULL, strstr(stats, "\nmrq 200 "));
 	free(stats);
 }
 
