@@ -310,3 +310,105 @@ impl fmt::Debug for StatsView {
         Ok(())
     }
 }
+
+#[cfg(CONFIG_BPMP_VIRT_MODEL)]
+#[kunit_tests(bpmp_virt_partition)]
+mod tests {
+    use super::*;
+    use crate::model::Model;
+
+    fn clk_word(cmd: u8, id: u32) -> [u8; 4] {
+        ((u32::from(cmd) << 24) | id).to_le_bytes()
+    }
+
+    fn enabled(m: &Model, id: u32) -> Result<bool> {
+        let mut rx = [0u8; 4];
+        m.transfer(abi::MRQ_CLK, &clk_word(clk::IS_ENABLED, id), &mut rx)?;
+        Ok(u32::from_le_bytes(rx) != 0)
+    }
+
+    fn partition(m: &Arc<Model>) -> Result<Arc<Partition>> {
+        let mut policy = Policy::default();
+        for id in [155, 40] {
+            policy.clocks.push(id, GFP_KERNEL)?;
+        }
+        policy.resets.push(100, GFP_KERNEL)?;
+        Partition::new(
+            CString::try_from_fmt(fmt!("kunit"))?,
+            policy,
+            Backend::Model(m.clone()),
+        )
+    }
+
+    #[test]
+    fn disable_needs_own_reference() -> Result {
+        let m = Model::new()?;
+        let p = partition(&m)?;
+        let mut rx = [0u8; 8];
+        p.open()?;
+        // FUSE (40) is enabled by the host in the model.
+        assert!(enabled(&m, 40)?);
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::DISABLE, 40), &mut rx),
+            Ok((0, 0))
+        );
+        assert!(enabled(&m, 40)?);
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::ENABLE, 40), &mut rx),
+            Ok((0, 0))
+        );
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::DISABLE, 40), &mut rx),
+            Ok((0, 0))
+        );
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::DISABLE, 40), &mut rx),
+            Ok((0, 0))
+        );
+        assert!(enabled(&m, 40)?);
+        p.close();
+        assert!(enabled(&m, 40)?);
+        Ok(())
+    }
+
+    #[test]
+    fn last_close_releases() -> Result {
+        let m = Model::new()?;
+        let p = partition(&m)?;
+        let mut rx = [0u8; 8];
+        let mut deassert = [0u8; 8];
+        deassert[..4].copy_from_slice(&reset::DEASSERT.to_le_bytes());
+        deassert[4..].copy_from_slice(&100u32.to_le_bytes());
+        p.open()?;
+        p.open()?;
+        for _ in 0..2 {
+            assert_eq!(
+                p.request(abi::MRQ_CLK, &clk_word(clk::ENABLE, 155), &mut rx),
+                Ok((0, 0))
+            );
+        }
+        assert_eq!(p.request(abi::MRQ_RESET, &deassert, &mut rx), Ok((0, 0)));
+        assert_eq!(m.reset_asserted(100), Ok(false));
+        p.close();
+        assert!(enabled(&m, 155)?);
+        p.close();
+        assert!(!enabled(&m, 155)?);
+        assert_eq!(m.reset_asserted(100), Ok(true));
+        Ok(())
+    }
+
+    #[test]
+    fn denials_are_errors() -> Result {
+        let m = Model::new()?;
+        let p = partition(&m)?;
+        let mut rx = [0u8; 8];
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::ENABLE, 156), &mut rx),
+            Err(EPERM)
+        );
+        assert_eq!(p.request(abi::MRQ_CLK, &[0u8; 2], &mut rx), Err(EINVAL));
+        assert_eq!(p.request(abi::MRQ_DEBUG, &[], &mut rx), Err(EPERM));
+        assert!(!enabled(&m, 156)?);
+        Ok(())
+    }
+}

@@ -49,22 +49,24 @@ pub(crate) enum Backend {
 
 impl Transport for Backend {
     fn transfer(&self, mrq: u32, tx: &[u8], rx: &mut [u8]) -> Result<(i32, usize)> {
-        match self {
+        // `*self`: with neither endpoint configured the enum is empty (and
+        // never constructed; the probe fails with ENODEV).
+        match *self {
             #[cfg(CONFIG_BPMP_VIRT_MODEL)]
-            Backend::Model(m) => Transport::transfer(&**m, mrq, tx, rx),
+            Backend::Model(ref m) => Transport::transfer(&**m, mrq, tx, rx),
             #[cfg(CONFIG_TEGRA_BPMP)]
-            Backend::Firmware(b) => Transport::transfer(&**b, mrq, tx, rx),
+            Backend::Firmware(ref b) => Transport::transfer(&**b, mrq, tx, rx),
         }
     }
 }
 
 impl Clone for Backend {
     fn clone(&self) -> Self {
-        match self {
+        match *self {
             #[cfg(CONFIG_BPMP_VIRT_MODEL)]
-            Backend::Model(m) => Backend::Model(m.clone()),
+            Backend::Model(ref m) => Backend::Model(m.clone()),
             #[cfg(CONFIG_TEGRA_BPMP)]
-            Backend::Firmware(b) => Backend::Firmware(b.clone()),
+            Backend::Firmware(ref b) => Backend::Firmware(b.clone()),
         }
     }
 }
