@@ -21,8 +21,10 @@ import sys
 
 TAP = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\s*-?\s*([^#]*?)\s*(#\s*(.*))?$')
 PLAN = re.compile(r'^\s*1\.\.(\d+)')
-BEGIN = re.compile(r'^@@GV begin (\S+) (\S+)$')
-END = re.compile(r'^@@GV end (\S+) rc=(\d+)$')
+# Markers are searched anywhere in a line: kernel messages on the same serial
+# console can land on either side of them.
+BEGIN = re.compile(r'@@GV begin (\S+) ([^\s\[]+)')
+END = re.compile(r'@@GV end ([^\s\[]+) rc=(\d+)')
 TIMESTAMP = re.compile(r'^\[\s*\d+\.\d+\]\s?')
 
 # Kernel reports that fail a run, whatever the tests said.
@@ -78,15 +80,15 @@ def parse_sections(lines):
     sections, cur, done = {}, None, False
     for raw in lines:
         line = raw.rstrip('\r\n')
-        if line == '@@GV done':
+        if '@@GV done' in line:
             done = True
             continue
-        m = BEGIN.match(line)
+        m = BEGIN.search(line)
         if m:
             cur = {'kind': m.group(1), 'name': m.group(2), 'lines': [], 'rc': None}
             sections[(m.group(1), m.group(2))] = cur
             continue
-        m = END.match(line)
+        m = END.search(line)
         if m and cur is not None:
             cur['rc'] = int(m.group(2))
             cur = None
@@ -250,6 +252,9 @@ def selftest():
         ('kmemleak leak', edit('@@GV end kmemleak rc=0', 'unreferenced object 0xffff (size 64):'), 1, None),
         ('Rust panic', add_dmesg('[ 2.0] rust_kernel: panicked at gzvm/x.rs:1:1'), 1, None),
         ('no output at all', [], 1, None),
+        ('kernel text glued to markers',
+         ['[ 9.0] x' + l + '[ 9.1] kmemleak: scan' if l.startswith('@@GV begin') or
+          l.startswith('@@GV end') else l for l in ok_run], 0, (6, 1)),
     ]
     print('TAP version 13')
     print(f'1..{len(cases)}')
@@ -288,6 +293,11 @@ def main():
     except (FileNotFoundError, TypeError):
         log = []
 
+    bench = [l.split('bench:', 1)[1].strip() for l in log if '# bench:' in l]
+    if bench:
+        print('Benchmarks:')
+        for b in bench:
+            print(f'  {b}')
     print('Results:')
     c = evaluate(log, args.kselftest, args.kunit, taps)
     if args.canary:

@@ -51,9 +51,16 @@ static noinline void canary_lock_inversion(void)
 
 static int __init gv_canary_init(void)
 {
+	int i;
+
 	/* Lockdep first: the KASAN report taints the kernel and turns it off. */
 	canary_lock_inversion();
-	canary_leak();
+	/*
+	 * Several leaks: a stale copy of a pointer (in a freed stack, say) can
+	 * hide one of them from a scan, but not all.
+	 */
+	for (i = 0; i < 16; i++)
+		canary_leak();
 	canary_kasan();
 	WARN(1, "gv_canary: deliberate warning\n");
 	return 0;
