@@ -198,11 +198,7 @@ impl Slot {
 
     fn send(&self, hyp: &Hyp, vm_id: u16, buf: &mut KVec<u8>, gfn: u64, runs: &[Run]) -> Result {
         encode_memregion(buf, self.spec.slot, gfn << PAGE_SHIFT, runs)?;
-        hyp.call(
-            func::SET_MEMREGION,
-            &[u64::from(vm_id), MEMREGION_BUF_SIZE as u64, kvec_phys(buf)],
-        )
-        .map(|_| ())
+        set_memregion(hyp, vm_id, buf)
     }
 
     /// Tells the hypervisor the slot's extent only (demand paging).
@@ -215,11 +211,7 @@ impl Slot {
             &[],
         )?;
         put(&mut buf, 8, &self.spec.npages.to_le_bytes());
-        hyp.call(
-            func::SET_MEMREGION,
-            &[u64::from(vm_id), MEMREGION_BUF_SIZE as u64, kvec_phys(&buf)],
-        )
-        .map(|_| ())
+        set_memregion(hyp, vm_id, &buf)
     }
 }
 
@@ -227,11 +219,13 @@ impl Slot {
 pub(crate) fn forget(hyp: &Hyp, vm_id: u16, slot: u32) -> Result {
     let mut buf = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
     encode_memregion(&mut buf, slot, 0, &[])?;
-    hyp.call(
-        func::SET_MEMREGION,
-        &[u64::from(vm_id), MEMREGION_BUF_SIZE as u64, kvec_phys(&buf)],
-    )
-    .map(|_| ())
+    set_memregion(hyp, vm_id, &buf)
+}
+
+/// Hands an encoded SET_MEMREGION buffer to the hypervisor by physical address.
+fn set_memregion(hyp: &Hyp, vm_id: u16, buf: &KVec<u8>) -> Result {
+    let args = [u64::from(vm_id), MEMREGION_BUF_SIZE as u64, kvec_phys(buf)];
+    hyp.call(func::SET_MEMREGION, &args).map(|_| ())
 }
 
 #[kunit_tests(gzvm_memslot)]

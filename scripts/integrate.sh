@@ -68,16 +68,15 @@ for f in "$GV_ROOT"/rust/kernel/*.rs; do
 done
 replace_block "$KSRC/rust/kernel/lib.rs" "${body%$'\n'}"
 
-body=""
-for f in "$GV_ROOT"/rust/helpers/*.c; do
-	[ -e "$f" ] || continue
-	body+="#include \"../../drivers/ghaf_virt/rust/helpers/$(basename "$f")\""$'\n'
-done
-replace_block "$KSRC/rust/helpers/helpers.c" "${body%$'\n'}"
+# include_block FILE DIR EXT: #include every rust/DIR/*.EXT in FILE.
+include_block() {
+	local file=$1 dir=$2 ext=$3 body="" f
+	for f in "$GV_ROOT/rust/$dir"/*."$ext"; do
+		[ -e "$f" ] || continue
+		body+="#include \"../../drivers/ghaf_virt/rust/$dir/$(basename "$f")\""$'\n'
+	done
+	replace_block "$file" "${body%$'\n'}"
+}
 
-body=""
-for f in "$GV_ROOT"/rust/bindings/*.h; do
-	[ -e "$f" ] || continue
-	body+="#include \"../../drivers/ghaf_virt/rust/bindings/$(basename "$f")\""$'\n'
-done
-replace_block "$KSRC/rust/bindings/bindings_helper.h" "${body%$'\n'}"
+include_block "$KSRC/rust/helpers/helpers.c" helpers c
+include_block "$KSRC/rust/bindings/bindings_helper.h" bindings h

@@ -48,11 +48,11 @@ pub trait AnonFile: Sized {
 pub fn create_fd<T: AnonFile>(name: &CStr, data: T::Ptr, flags: u32) -> Result<u32> {
     let ptr = data.into_foreign();
     let flags = i32::try_from(flags).map_err(|_| EINVAL)?;
-    // SAFETY: `name` is a valid NUL-terminated string and the vtable is a static with the
-    // lifetime of the module, which `anon_inode_getfd()` pins with a module reference
-    // (`owner`) for as long as the file exists. On success the file owns `ptr`.
-    let fd =
-        unsafe { bindings::anon_inode_getfd(name.as_char_ptr(), VTable::<T>::build(), ptr, flags) };
+    let vtable = VTable::<T>::build();
+    // SAFETY: `name` is a valid NUL-terminated string; `vtable` is a static that
+    // `anon_inode_getfd()` pins with a module reference (`owner`) for as long as the file
+    // exists. On success the file owns `ptr`.
+    let fd = unsafe { bindings::anon_inode_getfd(name.as_char_ptr(), vtable, ptr, flags) };
     if fd < 0 {
         // SAFETY: No file was created, so `ptr` still comes from the `into_foreign` above and
         // nothing else owns it.

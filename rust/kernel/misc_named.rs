@@ -39,12 +39,12 @@ impl<T: MiscDevice> NamedMiscDeviceRegistration<T> {
     /// Registers a misc device called `name` (`/dev/<name>`).
     pub fn register(name: CString) -> impl PinInit<Self, Error> {
         let ptr: *const CStr = &*name;
-        // SAFETY: `ptr` points into the heap buffer of `name`. Moving the
-        // `CString` into `Self` below does not move that buffer, and `Self`
-        // drops `reg` (deregistering the device, after which the misc core
-        // no longer uses the name) before `name`. If registration fails, the
-        // misc core does not keep the pointer. So the name outlives every use
-        // the misc core makes of it, which is all `'static` is needed for.
+        // Moving the `CString` into `Self` below does not move its heap buffer,
+        // and `Self` drops `reg` (deregistering the device, after which the
+        // misc core no longer uses the name) before `name`; a failed
+        // registration keeps no pointer.
+        // SAFETY: `ptr` points into `name`'s buffer, which therefore outlives
+        // every use the misc core makes of it: all `'static` is needed for.
         let static_name: &'static CStr = unsafe { &*ptr };
         // INVARIANT: `reg` is registered with `static_name`, which points
         // into `name`; field order gives the drop order.
