@@ -18,6 +18,9 @@ mod caps;
 mod dev;
 mod device;
 mod hypercall;
+mod ioeventfd;
+mod irq;
+mod irqfd;
 mod memslot;
 #[cfg(CONFIG_GZVM_SIM)]
 mod sim;

@@ -86,6 +86,69 @@ pub(crate) struct CreateDevice {
     pub(crate) attr_size: u64,
 }
 
+/// `struct gzvm_irq_level` (`irq` is the union with `status`).
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IrqLevel {
+    pub(crate) irq: u32,
+    pub(crate) level: u32,
+}
+
+/// `GZVM_IRQ_LINE` `irq` fields.
+pub(crate) const GZVM_IRQ_TYPE_CPU: u32 = 0;
+/// An SPI, numbered from 0 (interrupt id 32).
+pub(crate) const GZVM_IRQ_TYPE_SPI: u32 = 1;
+/// A PPI of one vCPU, interrupt ids 16..31.
+pub(crate) const GZVM_IRQ_TYPE_PPI: u32 = 2;
+
+/// `struct gzvm_irqfd`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Irqfd {
+    pub(crate) fd: u32,
+    pub(crate) gsi: u32,
+    pub(crate) flags: u32,
+    pub(crate) resamplefd: u32,
+    pub(crate) pad: [u8; 16],
+}
+
+/// `GZVM_IRQFD` flags.
+pub(crate) const GZVM_IRQFD_FLAG_DEASSIGN: u32 = 1 << 0;
+/// Level-triggered: lowered and `resamplefd` signalled when the guest EOIs.
+pub(crate) const GZVM_IRQFD_FLAG_RESAMPLE: u32 = 1 << 1;
+
+/// `struct gzvm_ioeventfd`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub(crate) struct Ioeventfd {
+    pub(crate) datamatch: u64,
+    pub(crate) addr: u64,
+    pub(crate) len: u32,
+    pub(crate) fd: i32,
+    pub(crate) flags: u32,
+    pub(crate) pad: [u8; 36],
+}
+
+impl Default for Ioeventfd {
+    fn default() -> Self {
+        Self {
+            datamatch: 0,
+            addr: 0,
+            len: 0,
+            fd: -1,
+            flags: 0,
+            pad: [0; 36],
+        }
+    }
+}
+
+/// `GZVM_IOEVENTFD` flags.
+pub(crate) const GZVM_IOEVENTFD_FLAG_DATAMATCH: u32 = 1 << 0;
+/// Port I/O (arm64 has none: refused).
+pub(crate) const GZVM_IOEVENTFD_FLAG_PIO: u32 = 1 << 1;
+/// Remove a registration.
+pub(crate) const GZVM_IOEVENTFD_FLAG_DEASSIGN: u32 = 1 << 2;
+
 /// Size of `struct gzvm_vcpu_run`.
 pub(crate) const VCPU_RUN_SIZE: usize = 264;
 
@@ -110,7 +173,23 @@ unsafe impl FromBytes for CreateDevice {}
 // SAFETY: As above.
 unsafe impl AsBytes for CreateDevice {}
 
+// SAFETY: As above.
+unsafe impl FromBytes for IrqLevel {}
+// SAFETY: As above.
+unsafe impl AsBytes for IrqLevel {}
+// SAFETY: As above.
+unsafe impl FromBytes for Irqfd {}
+// SAFETY: As above.
+unsafe impl AsBytes for Irqfd {}
+// SAFETY: As above (the padding is an explicit array).
+unsafe impl FromBytes for Ioeventfd {}
+// SAFETY: As above.
+unsafe impl AsBytes for Ioeventfd {}
+
 const _: () = {
+    assert!(size_of::<IrqLevel>() == 8);
+    assert!(size_of::<Irqfd>() == 32);
+    assert!(size_of::<Ioeventfd>() == 64);
     assert!(size_of::<UserMemoryRegion>() == 32);
     assert!(size_of::<EnableCap>() == 48);
     assert!(size_of::<OneReg>() == 16);
@@ -137,6 +216,12 @@ pub(crate) const GZVM_SET_DTB_CONFIG: u32 = _IOW::<DtbConfig>(GZVM_IOC_MAGIC, 0x
 pub(crate) const GZVM_RUN: u32 = _IO(GZVM_IOC_MAGIC, 0x80);
 /// vCPU fd: read one register.
 pub(crate) const GZVM_GET_ONE_REG: u32 = _IOW::<OneReg>(GZVM_IOC_MAGIC, 0xab);
+/// VM fd: raise or lower an interrupt line.
+pub(crate) const GZVM_IRQ_LINE: u32 = _IOW::<IrqLevel>(GZVM_IOC_MAGIC, 0x61);
+/// VM fd: attach or detach an eventfd that raises an SPI.
+pub(crate) const GZVM_IRQFD: u32 = _IOW::<Irqfd>(GZVM_IOC_MAGIC, 0x76);
+/// VM fd: attach or detach an eventfd signalled by guest MMIO writes.
+pub(crate) const GZVM_IOEVENTFD: u32 = _IOW::<Ioeventfd>(GZVM_IOC_MAGIC, 0x79);
 /// vCPU fd: write one register.
 pub(crate) const GZVM_SET_ONE_REG: u32 = _IOW::<OneReg>(GZVM_IOC_MAGIC, 0xac);
 

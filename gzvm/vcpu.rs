@@ -33,14 +33,25 @@ mod run {
     pub(crate) const IMMEDIATE_EXIT: usize = 4;
     pub(crate) const PADDING1: usize = 5;
     pub(crate) const HC_ARGS: usize = 8;
+    pub(crate) const MMIO_ADDR: usize = 8;
+    pub(crate) const MMIO_DATA: usize = 16;
+    pub(crate) const MMIO_SIZE: usize = 24;
+    pub(crate) const MMIO_IS_WRITE: usize = 36;
     pub(crate) const EXC_CODE: usize = 8;
     pub(crate) const EXC_FAULT_GPA: usize = 16;
     pub(crate) const EXC_RESERVED: usize = 24;
 }
 
-/// Offset of `vtimer_offset` in `struct gzvm_vcpu_hwstate` (page 1 of the shared pages):
-/// after `nr_lrs`, padding and 16 list registers.
-const HWSTATE_VTIMER_OFFSET: usize = 8 + 16 * 8;
+/// `struct gzvm_vcpu_hwstate` (page 1 of the shared pages): `nr_lrs`, padding, 16 list
+/// registers (GICv3 `ICH_LR_EL2` layout), then the virtual timer.
+mod hwstate {
+    pub(crate) const NR_LRS: usize = 0;
+    pub(crate) const LR: usize = 8;
+    pub(crate) const MAX_LRS: usize = 16;
+    /// `ICH_LR_EL2.EOI`: maintenance on deactivation (software-injected interrupts).
+    pub(crate) const LR_EOI: u64 = 1 << 41;
+    pub(crate) const VTIMER_OFFSET: usize = LR + MAX_LRS * 8;
+}
 
 /// A virtual CPU.
 #[pin_data(PinnedDrop)]
@@ -107,9 +118,16 @@ impl Vcpu {
                     .call(func::INFORM_EXIT, &[u64::from(self.vm.id)]);
                 break Err(ERESTARTSYS);
             }
-            let [reason, _, _] = self.vm.hyp.call(func::RUN, &[self.tuple()])?;
+            if let Err(e) = self.vm.irq.service() {
+                break Err(e);
+            }
+            let stamp = self.vm.irq.wake.doorbell.stamp();
+            let [reason, _, _] = match self.vm.hyp.call(func::RUN, &[self.tuple()]) {
+                Ok(r) => r,
+                Err(e) => break Err(e),
+            };
             let reason = reason as u32;
-            match self.handle_exit(reason, &page) {
+            match self.handle_exit(reason, &page, stamp) {
                 Ok(true) => break Ok(0),
                 Ok(false) => cond_resched(),
                 Err(e) => break Err(e),
@@ -121,12 +139,38 @@ impl Vcpu {
     }
 
     /// Handles an exit in the kernel if it can; `Ok(true)` when userspace must see it.
-    fn handle_exit(&self, reason: u32, page: &kernel::user_pages::PfnPage<'_>) -> Result<bool> {
+    /// `stamp` is the doorbell count taken before entering the guest.
+    fn handle_exit(
+        &self,
+        reason: u32,
+        page: &kernel::user_pages::PfnPage<'_>,
+        stamp: u64,
+    ) -> Result<bool> {
         match reason {
-            exit::IRQ | exit::GZ | exit::IPI => Ok(false),
-            exit::IDLE => {
-                self.idle();
+            exit::IRQ => self.sync_eois().map(|()| false),
+            exit::GZ => Ok(false),
+            exit::IPI => {
+                self.vm.irq.wake.doorbell.ring();
                 Ok(false)
+            }
+            exit::IDLE => {
+                // The guest waits for an interrupt: sleep until one may have arrived (or a
+                // signal, which the loop checks before re-entering the guest).
+                self.vm.irq.wake.doorbell.wait(stamp);
+                Ok(false)
+            }
+            exit::MMIO => {
+                if page.read(run::MMIO_IS_WRITE, 1)? == 0 {
+                    return Ok(true);
+                }
+                let size = page.read(run::MMIO_SIZE, 8)?;
+                let size = u32::try_from(size).map_err(|_| EINVAL)?;
+                if !matches!(size, 1 | 2 | 4 | 8) {
+                    return Ok(true);
+                }
+                let addr = page.read(run::MMIO_ADDR, 8)?;
+                let data = page.read(run::MMIO_DATA, 8)?;
+                Ok(!self.vm.irq.mmio_write(addr, size, data))
             }
             exit::EXCEPTION => {
                 let code = page.read(run::EXC_CODE, 4)? as u32;
@@ -208,7 +252,7 @@ impl Vcpu {
         let snap = kernel::clock_snapshot::snapshot();
         let virt = page.read(run::HC_ARGS + 8, 8)? == 0;
         let offset = match (virt, self.shared.page(1)) {
-            (true, Some(hw)) => hw.read(HWSTATE_VTIMER_OFFSET, 8)?,
+            (true, Some(hw)) => hw.read(hwstate::VTIMER_OFFSET, 8)?,
             _ => 0,
         };
         let cycles = snap.cycles.wrapping_sub(offset);
@@ -241,10 +285,23 @@ impl Vcpu {
         }
     }
 
-    /// The guest waits for an interrupt: sleep briefly (a signal ends the wait early, and
-    /// the loop checks it before re-entering the guest).
-    fn idle(&self) {
-        kernel::time::delay::fsleep(kernel::time::Delta::from_micros(500));
+    /// An IRQ exit may carry EOI reports: list registers in the hardware-state page that
+    /// are invalid with the EOI bit set, for interrupts the guest deactivated. Level SPIs
+    /// among them are completed (line lowered, resamplefds signalled).
+    fn sync_eois(&self) -> Result {
+        let hw = self.shared.page(1).ok_or(EINVAL)?;
+        let n = hw.read(hwstate::NR_LRS, 4)? as usize;
+        if n == 0 {
+            return Ok(());
+        }
+        for i in 0..core::cmp::min(n, hwstate::MAX_LRS) {
+            let lr = hw.read(hwstate::LR + 8 * i, 8)?;
+            let id = (lr & 0xffff_ffff) as u32;
+            if lr >> 62 == 0 && lr & hwstate::LR_EOI != 0 && id >= 32 {
+                self.vm.irq.eoi(id - 32)?;
+            }
+        }
+        hw.write(hwstate::NR_LRS, 4, 0)
     }
 
     fn one_reg(&self, arg: usize, set: bool) -> Result<isize> {

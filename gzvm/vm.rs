@@ -6,8 +6,10 @@
 //! destroyed, and the VM's pinned memory released, when the last of them is closed. A vCPU
 //! is destroyed in the hypervisor when its own fd is closed, always before its VM.
 //!
-//! Lock order: `Vcpu::run` (per vCPU) -> `Vm::inner` (slots, vCPU ids). The hypervisor
-//! (or simulator) lock is innermost and never held across calls back into the driver.
+//! Lock order: `Vcpu::run` (per vCPU) -> `Vm::inner` (slots, vCPU ids) or the
+//! [`IrqChip`] lists (irqfds, ioeventfds). The hypervisor (or simulator) lock is innermost
+//! and never held across calls back into the driver. eventfd wake-ups take no driver
+//! lock but the doorbell's spinlock.
 
 use kernel::{
     anon_file::{self, AnonFile},
@@ -23,8 +25,9 @@ use kernel::{
 use crate::{
     caps,
     hypercall::{func, Hyp},
+    irq::{IrqChip, Line},
     memslot::{self, Slot, SlotSpec},
-    uapi::{self, CreateDevice, DtbConfig, EnableCap, UserMemoryRegion},
+    uapi::{self, CreateDevice, DtbConfig, EnableCap, Ioeventfd, Irqfd, IrqLevel, UserMemoryRegion},
     vcpu::Vcpu,
 };
 
@@ -62,6 +65,10 @@ pub(crate) struct Vm {
     pub(crate) block_buf: Option<ContigPages>,
     #[pin]
     pub(crate) inner: Mutex<VmInner>,
+    /// Interrupt lines, irqfds, ioeventfds and the doorbell idle vCPUs sleep on. Dropped
+    /// after the hypervisor VM is destroyed; dropping unhooks every eventfd.
+    #[pin]
+    pub(crate) irq: IrqChip,
 }
 
 impl Vm {
@@ -80,6 +87,7 @@ impl Vm {
             &[u64::from(id), uapi::GZVM_CAP_ENABLE_IDLE],
         );
 
+        let irq = IrqChip::new(hyp.clone(), id)?;
         let vm = Arc::pin_init(
             try_pin_init!(Vm {
                 hyp: hyp.clone(),
@@ -91,6 +99,7 @@ impl Vm {
                     slots: Default::default(),
                     vcpu_ids: 0,
                 }),
+                irq <- irq,
             }),
             GFP_KERNEL,
         )?;
@@ -282,6 +291,35 @@ impl Vm {
         Ok(0)
     }
 
+    /// `GZVM_IRQ_LINE`.
+    fn irq_line(&self, arg: usize) -> Result<isize> {
+        let l: IrqLevel = UserSlice::new(UserPtr::from_addr(arg), size_of::<IrqLevel>())
+            .reader()
+            .read()?;
+        if l.level > 1 {
+            return Err(EINVAL);
+        }
+        let vcpus = self.inner.lock().vcpu_ids;
+        self.irq.set_line(Line::decode(l.irq, vcpus)?, l.level == 1)?;
+        Ok(0)
+    }
+
+    /// `GZVM_IRQFD`.
+    fn irqfd(&self, arg: usize) -> Result<isize> {
+        let r: Irqfd = UserSlice::new(UserPtr::from_addr(arg), size_of::<Irqfd>())
+            .reader()
+            .read()?;
+        self.irq.irqfd(&r).map(|()| 0)
+    }
+
+    /// `GZVM_IOEVENTFD`.
+    fn ioeventfd(&self, arg: usize) -> Result<isize> {
+        let r: Ioeventfd = UserSlice::new(UserPtr::from_addr(arg), size_of::<Ioeventfd>())
+            .reader()
+            .read()?;
+        self.irq.ioeventfd(&r).map(|()| 0)
+    }
+
     fn create_device(&self, arg: usize) -> Result<isize> {
         let d: CreateDevice = UserSlice::new(UserPtr::from_addr(arg), size_of::<CreateDevice>())
             .reader()
@@ -302,6 +340,9 @@ impl AnonFile for Vm {
             uapi::GZVM_ENABLE_CAP => this.enable_cap(arg),
             uapi::GZVM_SET_DTB_CONFIG => this.set_dtb_config(arg),
             uapi::GZVM_CREATE_DEVICE => this.create_device(arg),
+            uapi::GZVM_IRQ_LINE => this.irq_line(arg),
+            uapi::GZVM_IRQFD => this.irqfd(arg),
+            uapi::GZVM_IOEVENTFD => this.ioeventfd(arg),
             _ => Err(ENOTTY),
         }
     }

@@ -146,7 +146,7 @@ pub(crate) enum SysReg {
 }
 
 /// Packs a system register encoding as in MRS/MSR bits \[20:5\].
-const fn sysreg_enc(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
+pub(crate) const fn sysreg_enc(op0: u32, op1: u32, crn: u32, crm: u32, op2: u32) -> u32 {
     (op0 << 14) | (op1 << 11) | (crn << 7) | (crm << 3) | op2
 }
 
@@ -278,11 +278,6 @@ impl Cpu {
     /// The stack pointer in use (SP_EL1).
     pub(crate) fn sp(&self) -> u64 {
         self.sp_el1
-    }
-
-    /// Sets SP_EL1.
-    pub(crate) fn set_sp(&mut self, v: u64) {
-        self.sp_el1 = v;
     }
 
     /// PSTATE in SPSR layout: NZCV, DAIF and M = EL1h.

@@ -7,17 +7,12 @@
 //! bitfields, conditions), and `cpu` holds the register state, the run loop,
 //! exceptions and the [`cpu::Bus`] through which it reaches guest memory and
 //! the GIC CPU interface (instruction execution itself is in `cpu/execute.rs`).
-
-// Interrupt entry and parts of the register API are used only by the KUnit
-// suites until the simulated GICv3 (vGIC issue) delivers interrupts.
-#![allow(
-    dead_code,
-    reason = "interrupt delivery arrives with the simulated GICv3"
-)]
+//! `gic` is the GICv3 the hypervisor emulates for its guests.
 
 pub(crate) mod cpu;
 pub(crate) mod decode;
 pub(crate) mod exec;
+mod gic;
 mod hyp;
 mod stage2;
 mod vcpu;

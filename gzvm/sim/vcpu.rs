@@ -7,6 +7,7 @@ use kernel::user_pages::PfnPage;
 
 use super::{
     cpu::{Access, Bus, Cpu, MmioAccess, Stop},
+    gic::{Gic, MAX_EOI_REPORTS},
     stage2::Stage2,
     vm::{SimVm, Status},
 };
@@ -44,6 +45,16 @@ mod rp {
     pub(crate) const UNION_SIZE: usize = 256;
 }
 
+/// The hardware-state page (page 1 of the vCPU's shared pages): `nr_lrs`, then the list
+/// registers. Deactivated level SPIs are reported there as invalid list registers with
+/// the EOI (maintenance) bit set, GICv3 `ICH_LR_EL2` layout.
+mod hw {
+    pub(crate) const NR_LRS: usize = 0;
+    pub(crate) const LR: usize = 8;
+    pub(crate) const LR_EOI: u64 = 1 << 41;
+    pub(crate) const LR_GROUP1: u64 = 1 << 60;
+}
+
 /// What the previous exit left to finish on the next RUN.
 #[derive(Clone, Copy)]
 enum Pending {
@@ -61,10 +72,21 @@ pub(crate) struct SimVcpu {
     pending: Pending,
     /// Powered off (PSCI CPU_OFF, or a secondary never started).
     off: bool,
+    /// Waiting in WFI for an interrupt.
+    wfi: bool,
 }
 
 struct VmBus<'a> {
     s2: &'a Stage2,
+    gic: &'a mut Gic,
+    vcpu: usize,
+    online: u8,
+}
+
+impl VmBus<'_> {
+    fn gic(&mut self, ipa: u64, size: usize, write: Option<u64>) -> Option<u64> {
+        self.gic.mmio(self.vcpu, self.online, ipa, size, write)
+    }
 }
 
 impl Bus for VmBus<'_> {
@@ -76,19 +98,27 @@ impl Bus for VmBus<'_> {
         }
     }
     fn read(&mut self, ipa: u64, size: usize) -> Access<u64> {
-        self.s2.read(ipa, size)
+        match self.s2.read(ipa, size) {
+            Access::Mmio => self.gic(ipa, size, None).map_or(Access::Mmio, Access::Done),
+            a => a,
+        }
     }
     fn write(&mut self, ipa: u64, size: usize, val: u64) -> Access<()> {
-        self.s2.write(ipa, size, val)
+        match self.s2.write(ipa, size, val) {
+            Access::Mmio => self
+                .gic(ipa, size, Some(val))
+                .map_or(Access::Mmio, |_| Access::Done(())),
+            a => a,
+        }
     }
     fn probe(&mut self, ipa: u64, size: usize, _write: bool) -> Access<()> {
         self.s2.probe(ipa, size)
     }
-    fn sysreg_read(&mut self, _enc: u32) -> Option<u64> {
-        None
+    fn sysreg_read(&mut self, enc: u32) -> Option<u64> {
+        self.gic.sysreg_read(self.vcpu, enc)
     }
-    fn sysreg_write(&mut self, _enc: u32, _val: u64) -> Option<()> {
-        None
+    fn sysreg_write(&mut self, enc: u32, val: u64) -> Option<()> {
+        self.gic.sysreg_write(self.vcpu, self.online, enc, val)
     }
 }
 
@@ -99,6 +129,7 @@ impl SimVcpu {
             run_pa,
             pending: Pending::None,
             off: false,
+            wfi: false,
         }
     }
 
@@ -108,8 +139,14 @@ impl SimVcpu {
         unsafe { PfnPage::new(self.run_pa >> 12) }.ok_or(Status(status::ERR_FAULT))
     }
 
-    /// One RUN call; returns the exit reason (also written to the run page).
-    pub(crate) fn run(&mut self, vm: &mut SimVm) -> core::result::Result<u32, Status> {
+    /// One RUN call of vCPU `me` (`online`: the vCPUs that exist); returns the exit
+    /// reason (also written to the run page).
+    ///
+    /// Interrupts are delivered at instruction boundaries: before the first instruction,
+    /// and whenever the interpreter stops early because the GIC or PSTATE.I changed. A WFI
+    /// with nothing to wake it ends the call with IDLE, and so does every later RUN until
+    /// an interrupt is signalled.
+    pub(crate) fn run(&mut self, vm: &mut SimVm, me: usize, online: u8) -> core::result::Result<u32, Status> {
         let page = self.page()?;
         let fault = |_| Status(status::ERR_FAULT);
         match core::mem::replace(&mut self.pending, Pending::None) {
@@ -129,12 +166,44 @@ impl SimVcpu {
             }
             Pending::None => {}
         }
-        if self.off {
+        if self.off || (self.wfi && !vm.gic.signalled(me)) {
             return self.exit(&page, exit::IDLE);
         }
+        self.wfi = false;
 
-        let mut bus = VmBus { s2: &vm.stage2 };
-        let (stop, _retired) = self.cpu.run(&mut bus, BUDGET);
+        let mut left = BUDGET;
+        let stop = loop {
+            if vm.gic.signalled(me) {
+                self.cpu.take_irq();
+            }
+            let mut bus = VmBus {
+                s2: &vm.stage2,
+                gic: &mut vm.gic,
+                vcpu: me,
+                online,
+            };
+            let (stop, retired) = self.cpu.run(&mut bus, left);
+            left = left.saturating_sub(retired);
+            match stop {
+                Stop::Budget => {
+                    if self.report_eois(&mut vm.gic, me)? {
+                        return self.exit(&page, exit::IRQ);
+                    }
+                    if vm.gic.take_sgi_sent() {
+                        return self.exit(&page, exit::IPI);
+                    }
+                    if left == 0 {
+                        break stop;
+                    }
+                }
+                Stop::Wfi if vm.gic.signalled(me) => {}
+                Stop::Wfi => {
+                    self.wfi = true;
+                    break stop;
+                }
+                _ => break stop,
+            }
+        };
         match stop {
             Stop::Budget => self.exit(&page, exit::IRQ),
             Stop::Wfi => self.exit(&page, exit::IDLE),
@@ -198,6 +267,10 @@ impl SimVcpu {
                 let (target, entry, ctx) = (self.cpu.x(1), self.cpu.x(2), self.cpu.x(3));
                 let r = vm.cpu_on(target, entry, ctx);
                 ret(&mut self.cpu, r);
+                if r == 0 {
+                    // The target may be idle in the driver: have it woken.
+                    return self.exit(page, exit::IPI);
+                }
             }
             psci::SYSTEM_OFF | psci::SYSTEM_RESET => {
                 self.clear(page)?;
@@ -236,6 +309,26 @@ impl SimVcpu {
         self.exit(page, exit::HYPERCALL)
     }
 
+    /// Lists the level SPIs this vCPU deactivated in the hardware-state page; whether
+    /// there were any.
+    fn report_eois(&self, gic: &mut Gic, me: usize) -> core::result::Result<bool, Status> {
+        let mut ids = [0u16; MAX_EOI_REPORTS];
+        let n = gic.take_eois(me, &mut ids);
+        if n == 0 {
+            return Ok(false);
+        }
+        // SAFETY: The hardware-state page is the run page's neighbour in the driver's
+        // two-page buffer, which outlives this vCPU (see `page`).
+        let hw = unsafe { PfnPage::new((self.run_pa >> 12) + 1) }.ok_or(Status(status::ERR_FAULT))?;
+        let fault = |_| Status(status::ERR_FAULT);
+        for (i, id) in ids[..n].iter().enumerate() {
+            let lr = u64::from(*id) | hw::LR_EOI | hw::LR_GROUP1;
+            hw.write(hw::LR + 8 * i, 8, lr).map_err(fault)?;
+        }
+        hw.write(hw::NR_LRS, 4, n as u64).map_err(fault)?;
+        Ok(true)
+    }
+
     fn clear(&self, page: &PfnPage<'_>) -> core::result::Result<(), Status> {
         page.write_bytes(rp::UNION, &[0u8; rp::UNION_SIZE])
             .map_err(|_| Status(status::ERR_FAULT))
@@ -257,6 +350,7 @@ impl SimVcpu {
         self.cpu.set_x(0, ctx);
         self.pending = Pending::None;
         self.off = false;
+        self.wfi = false;
         0
     }
 

@@ -5,7 +5,12 @@
 
 use kernel::{prelude::*, user_pages::PfnPage};
 
-use super::{cpu::Cpu, hyp::paging, stage2::Stage2, vcpu::SimVcpu};
+use super::{
+    cpu::Cpu,
+    gic::{self, Gic},     hyp::paging,
+    stage2::Stage2,
+    vcpu::SimVcpu,
+};
 use crate::{
     hypercall::{func, status},
     uapi,
@@ -35,7 +40,6 @@ pub(crate) fn phys_read(pa: u64, size: usize) -> core::result::Result<u64, Statu
 
 /// A simulated VM.
 pub(crate) struct SimVm {
-    pub(crate) id: u16,
     pub(crate) stage2: Stage2,
     vcpus: [Option<KBox<SimVcpu>>; MAX_VCPUS],
     demand: bool,
@@ -45,15 +49,13 @@ pub(crate) struct SimVm {
     protected: bool,
     pvmfw_gpa: Option<u64>,
     dtb: Option<(u64, u64)>,
-    /// vGIC frames (distributor, redistributor), as (base, size).
-    pub(crate) gicd: Option<(u64, u64)>,
-    pub(crate) gicr: Option<(u64, u64)>,
+    /// The vGICv3 (its frames are placed by CREATE_DEVICE).
+    pub(crate) gic: KBox<Gic>,
 }
 
 impl SimVm {
-    pub(crate) fn new(id: u16) -> Self {
-        Self {
-            id,
+    pub(crate) fn new() -> core::result::Result<Self, Status> {
+        Ok(Self {
             stage2: Stage2::default(),
             vcpus: Default::default(),
             demand: false,
@@ -62,9 +64,17 @@ impl SimVm {
             protected: false,
             pvmfw_gpa: None,
             dtb: None,
-            gicd: None,
-            gicr: None,
-        }
+            gic: Gic::new().map_err(|_| NOMEM)?,
+        })
+    }
+
+    /// Bit `n` set for each vCPU `n` that exists.
+    pub(crate) fn online(&self) -> u8 {
+        self.vcpus
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_some())
+            .fold(0, |m, (i, _)| m | (1 << i))
     }
 
     fn vcpu(&mut self, tuple: u64) -> core::result::Result<&mut KBox<SimVcpu>, Status> {
@@ -96,12 +106,13 @@ impl SimVm {
             }
             func::RUN => {
                 let i = (a[0] & 0xffff) as usize;
+                let online = self.online();
                 let mut vcpu = self
                     .vcpus
                     .get_mut(i)
                     .and_then(Option::take)
                     .ok_or(INVALID)?;
-                let r = vcpu.run(self);
+                let r = vcpu.run(self, i, online);
                 if let Some(e) = self.vcpus.get_mut(i) {
                     *e = Some(vcpu);
                 }
@@ -136,6 +147,7 @@ impl SimVm {
                 Ok([0; 3])
             }
             func::CREATE_DEVICE => self.create_device(a[1]),
+            func::IRQ_LINE => self.irq_line(a[0], a[1], a[2]),
             func::INFORM_EXIT => Ok([0; 3]),
             _ => Err(Status(status::ERR_NOT_SUPPORTED)),
         }
@@ -208,7 +220,7 @@ impl SimVm {
     fn enable_cap(&mut self, a: &[u64], mode: u32) -> CallResult {
         let unsupported = Err(Status(status::ERR_NOT_SUPPORTED));
         match a[1] {
-            uapi::GZVM_CAP_ENABLE_DEMAND_PAGING if mode >= paging::PAGE => {
+            uapi::GZVM_CAP_ENABLE_DEMAND_PAGING if matches!(mode, paging::PAGE | paging::BLOCK) => {
                 self.demand = true;
                 Ok([0; 3])
             }
@@ -244,12 +256,40 @@ impl SimVm {
         let w0 = phys_read(pa, 8)?;
         let addr = phys_read(pa + 16, 8)?;
         let size = phys_read(pa + 24, 8)?;
-        let frame = Some((addr, size));
-        match w0 as u32 {
-            crate::device::DEV_TYPE_VGIC_V3_DIST if self.gicd.is_none() => self.gicd = frame,
-            crate::device::DEV_TYPE_VGIC_V3_REDIST if self.gicr.is_none() => self.gicr = frame,
+        let dist = match w0 as u32 {
+            crate::device::DEV_TYPE_VGIC_V3_DIST => true,
+            crate::device::DEV_TYPE_VGIC_V3_REDIST => false,
             _ => return Err(INVALID),
+        };
+        let min = if dist { gic::DIST_SIZE } else { gic::REDIST_STRIDE };
+        if addr & (gic::DIST_SIZE - 1) != 0 || size < min || addr.checked_add(size).is_none() {
+            return Err(INVALID);
         }
+        self.gic.place(dist, addr).map_err(|()| INVALID)?;
+        Ok([0; 3])
+    }
+
+    /// IRQ_LINE: x1 = (vm, vcpu) tuple, x2 = the `irq` word of `GZVM_IRQ_LINE` (type in
+    /// bits 27:24, number in 15:0), x3 = level. SPI numbers are 0-based (the hypervisor
+    /// adds 32); type 0 (what crosvm passes) is an SPI too. PPIs are ids 16..31 of the
+    /// vCPU in the tuple.
+    fn irq_line(&mut self, tuple: u64, irq: u64, level: u64) -> CallResult {
+        let vcpu = (tuple & 0xffff) as usize;
+        let num = (irq & 0xffff) as u32;
+        let exists = vcpu < MAX_VCPUS && self.online() & (1 << vcpu) != 0;
+        let intid = match u32::try_from((irq >> 24) & 0xf).map_err(|_| INVALID)? {
+            uapi::GZVM_IRQ_TYPE_CPU | uapi::GZVM_IRQ_TYPE_SPI if (num as usize) < gic::NR_SPIS => {
+                num + 32
+            }
+            uapi::GZVM_IRQ_TYPE_PPI if (16..32).contains(&num) && exists => num,
+            _ => return Err(INVALID),
+        };
+        if level > 1 {
+            return Err(INVALID);
+        }
+        self.gic
+            .set_line(vcpu, intid, level == 1)
+            .map_err(|()| INVALID)?;
         Ok([0; 3])
     }
 }

@@ -169,3 +169,100 @@ guest_ptp:
 	movk	x0, #0x8400, lsl #16
 	hvc	#0
 guest_ptp_end:
+
+/*
+ * Interrupts through the simulated GICv3. Parameters, written by the test
+ * into RAM: +0x1100 the interrupt id to enable (a PPI or an SPI), +0x1108
+ * 1 to make it edge-triggered. Mailbox: +0x1000 interrupts handled,
+ * +0x1008 the last id acknowledged, +0x1010 set once set up.
+ *
+ * Installs the vector table, wakes the redistributor of vCPU 0 and enables
+ * group 1 in the distributor (GICD at 0x3fff0000 and GICR at 0x3ffd0000, as
+ * crosvm places them for one vCPU), configures and enables the interrupt
+ * (SGI frame for private ids, distributor for SPIs), opens the priority
+ * mask, unmasks IRQs and waits in WFI forever. The IRQ handler (VBAR_EL1 +
+ * 0x280) acknowledges with ICC_IAR1_EL1, counts, records the id and EOIs.
+ * The vector table must be 2 KiB aligned, so the program is too.
+ */
+	.balign 2048
+	.global guest_irq, guest_irq_end
+guest_irq:
+	movz	x20, #0x8000, lsl #16
+	add	x20, x20, #0x1000
+	adr	x0, 9f
+	msr	vbar_el1, x0
+	movz	x21, #0x3fff, lsl #16
+	movz	x22, #0x3ffd, lsl #16
+	str	wzr, [x22, #0x14]
+1:	ldr	w0, [x22, #0x14]
+	tbnz	w0, #2, 1b
+	mov	w0, #2
+	str	w0, [x21]
+	ldr	x23, [x20, #0x100]
+	ldr	x24, [x20, #0x108]
+	add	x25, x22, #0x10, lsl #12
+	cmp	x23, #32
+	csel	x25, x25, x21, lo
+	lsr	x0, x23, #5
+	lsl	x0, x0, #2
+	add	x0, x0, #0x100
+	and	x1, x23, #31
+	mov	w2, #1
+	lsl	w2, w2, w1
+	cbz	x24, 2f
+	lsr	x3, x23, #4
+	lsl	x3, x3, #2
+	add	x3, x3, #0xc00
+	and	x4, x23, #15
+	lsl	x4, x4, #1
+	add	x4, x4, #1
+	mov	w5, #1
+	lsl	w5, w5, w4
+	ldr	w6, [x25, x3]
+	orr	w6, w6, w5
+	str	w6, [x25, x3]
+2:	str	w2, [x25, x0]
+	mov	x0, #0xf0
+	msr	S3_0_C4_C6_0, x0		/* ICC_PMR_EL1 */
+	mov	x0, #1
+	msr	S3_0_C12_C12_7, x0		/* ICC_IGRPEN1_EL1 */
+	str	x0, [x20, #0x10]
+	msr	daifclr, #2
+3:	wfi
+	b	3b
+
+	.balign 2048
+9:	.skip	0x280
+	mrs	x1, S3_0_C12_C12_0		/* ICC_IAR1_EL1 */
+	cmp	x1, #1023
+	b.eq	4f
+	ldr	x2, [x20]
+	add	x2, x2, #1
+	str	x2, [x20]
+	str	x1, [x20, #8]
+	msr	S3_0_C12_C12_1, x1		/* ICC_EOIR1_EL1 */
+4:	eret
+guest_irq_end:
+
+/*
+ * MMIO writes for ioeventfd: parameters at +0x1100 a count n, +0x1108 a
+ * value a, +0x1110 a value b. Stores a (32 bit) to MMIO_BASE + 0x50 n
+ * times, then b once, then SYSTEM_OFF.
+ */
+	.global guest_ioevent, guest_ioevent_end
+guest_ioevent:
+	movz	x20, #0x8000, lsl #16
+	add	x20, x20, #0x1000
+	ldr	x3, [x20, #0x100]
+	ldr	x1, [x20, #0x108]
+	ldr	x2, [x20, #0x110]
+	movz	x9, #0x1000, lsl #16
+	cbz	x3, 2f
+1:	str	w1, [x9, #0x50]
+	subs	x3, x3, #1
+	b.ne	1b
+2:	str	w2, [x9, #0x50]
+	movz	x0, #0x0008
+	movk	x0, #0x8400, lsl #16
+	hvc	#0
+guest_ioevent_end:

@@ -51,6 +51,8 @@ GUEST_PROG(exit_loop);
 GUEST_PROG(cpu_off);
 GUEST_PROG(relinquish);
 GUEST_PROG(ptp);
+GUEST_PROG(irq);
+GUEST_PROG(ioevent);
 
 struct guest {
 	int dev, vm, vcpu;
