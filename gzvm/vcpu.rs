@@ -5,8 +5,10 @@
 //! `GZVM_RUN` takes a pointer to the VMM's own `struct gzvm_vcpu_run` (264 bytes; crosvm
 //! never mmaps the vCPU fd). It is copied into the page shared with the hypervisor, the
 //! vCPU runs until an exit that userspace must see, and the page is copied back. Exits the
-//! kernel can handle (page faults, host interrupts, idle, in-kernel hypercalls) never reach
-//! userspace. Signals are checked only before entering the guest, so an exit that is bound
+//! kernel can handle (page faults, host interrupts, EOI reports, IPIs, idle, in-kernel
+//! hypercalls, MMIO writes that hit an ioeventfd) never reach userspace. Before each entry
+//! the vCPU injects what irqfds were signalled with; an IDLE exit (WFI) sleeps on the VM's
+//! doorbell until an interrupt may be pending. Signals are checked only before entering the guest, so an exit that is bound
 //! for userspace is never lost to a signal: it is returned with 0, and the signal is
 //! handled when the ioctl returns.
 

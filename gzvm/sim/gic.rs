@@ -608,7 +608,7 @@ mod tests {
     use super::*;
 
     const DIST: u64 = 0x3fff_0000;
-    const REDIST: u64 = DIST - 2 * REDIST_STRIDE;
+    const REDIST: u64 = DIST - 4 * REDIST_STRIDE;
     const TWO_CPUS: u8 = 0b11;
 
     fn gic() -> KBox<Gic> {
