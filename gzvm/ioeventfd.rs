@@ -21,7 +21,9 @@ use kernel::{eventfd::EventFd, prelude::*};
 
 use crate::{
     irq::IrqChip,
-    uapi::{self, GZVM_IOEVENTFD_FLAG_DATAMATCH, GZVM_IOEVENTFD_FLAG_DEASSIGN, GZVM_IOEVENTFD_FLAG_PIO},
+    uapi::{
+        self, GZVM_IOEVENTFD_FLAG_DATAMATCH, GZVM_IOEVENTFD_FLAG_DEASSIGN, GZVM_IOEVENTFD_FLAG_PIO,
+    },
 };
 
 /// Most ioeventfds per VM.
@@ -75,8 +77,7 @@ impl Match {
         if addr != self.addr || (self.len != 0 && self.len != size) {
             return false;
         }
-        self.datamatch
-            .is_none_or(|d| d == value & width_mask(size))
+        self.datamatch.is_none_or(|d| d == value & width_mask(size))
     }
 }
 
@@ -153,7 +154,10 @@ mod tests {
     fn bad_requests() {
         assert_eq!(Match::parse(&req(0x1000, 3, 0, 0)), Err(EINVAL));
         assert_eq!(Match::parse(&req(0x1000, 0, DM, 0)), Err(EINVAL));
-        assert_eq!(Match::parse(&req(0x1000, 4, GZVM_IOEVENTFD_FLAG_PIO, 0)), Err(EINVAL));
+        assert_eq!(
+            Match::parse(&req(0x1000, 4, GZVM_IOEVENTFD_FLAG_PIO, 0)),
+            Err(EINVAL)
+        );
         assert_eq!(Match::parse(&req(0x1000, 4, 1 << 3, 0)), Err(EINVAL));
         assert_eq!(Match::parse(&req(u64::MAX - 2, 4, 0, 0)), Err(EINVAL));
         for len in [0, 1, 2, 4, 8] {

@@ -19,8 +19,9 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
-        Arc, CondVar, Mutex, SpinLockIrq,
+        Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLockIrq,
     },
+    time::{msecs_to_jiffies, Delta},
 };
 
 use crate::{
@@ -51,6 +52,14 @@ impl Line {
             vcpu: 0,
             irq: (u64::from(uapi::GZVM_IRQ_TYPE_SPI) << 24) | u64::from(gsi),
         })
+    }
+
+    /// PPI `num` (16..31) of vCPU `vcpu`.
+    pub(crate) fn ppi(vcpu: u32, num: u32) -> Self {
+        Self {
+            vcpu,
+            irq: (u64::from(uapi::GZVM_IRQ_TYPE_PPI) << 24) | u64::from(num),
+        }
     }
 
     /// Decodes the `irq` word of `GZVM_IRQ_LINE`: type in bits 27:24, vCPU index in 23:16
@@ -117,14 +126,29 @@ impl Doorbell {
         *self.seq.lock()
     }
 
-    /// Sleeps until the doorbell rang after `stamp` or a signal is pending.
-    pub(crate) fn wait(&self, stamp: u64) {
+    /// Sleeps until the doorbell rang after `stamp`, a signal is pending or `timeout` (if
+    /// any; rounded up to whole jiffies) has passed. Returns whether the timeout expired.
+    pub(crate) fn wait(&self, stamp: u64, timeout: Option<Delta>) -> bool {
         let mut seq = self.seq.lock();
+        let Some(timeout) = timeout else {
+            while *seq == stamp {
+                if self.cv.wait_interruptible(&mut seq) {
+                    break;
+                }
+            }
+            return false;
+        };
+        let us = timeout.as_micros_ceil().max(0);
+        let ms = u32::try_from(us.saturating_add(999) / 1000).unwrap_or(u32::MAX);
+        let mut left = msecs_to_jiffies(ms);
         while *seq == stamp {
-            if self.cv.wait_interruptible(&mut seq) {
-                return;
+            match self.cv.wait_interruptible_timeout(&mut seq, left) {
+                CondVarTimeoutResult::Timeout => return true,
+                CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
+                CondVarTimeoutResult::Signal { .. } => break,
             }
         }
+        false
     }
 }
 
@@ -181,11 +205,7 @@ impl IrqChip {
 
     /// Raises or lowers `line` and wakes idle vCPUs.
     pub(crate) fn set_line(&self, line: Line, level: bool) -> Result {
-        let args = [
-            tuple(self.vm_id, line.vcpu),
-            line.irq,
-            u64::from(level),
-        ];
+        let args = [tuple(self.vm_id, line.vcpu), line.irq, u64::from(level)];
         self.hyp.call(func::IRQ_LINE, &args)?;
         self.wake.doorbell.ring();
         Ok(())
@@ -223,10 +243,28 @@ mod tests {
     fn spis() {
         let spi = |n: u64| (1u64 << 24) | n;
         // crosvm: the raw GSI, type and vCPU 0.
-        assert_eq!(Line::decode(5, 0), Ok(Line { vcpu: 0, irq: spi(5) }));
-        assert_eq!(Line::decode(word(1, 0, 987), 0), Ok(Line { vcpu: 0, irq: spi(987) }));
+        assert_eq!(
+            Line::decode(5, 0),
+            Ok(Line {
+                vcpu: 0,
+                irq: spi(5)
+            })
+        );
+        assert_eq!(
+            Line::decode(word(1, 0, 987), 0),
+            Ok(Line {
+                vcpu: 0,
+                irq: spi(987)
+            })
+        );
         // The vCPU fields do not route SPIs.
-        assert_eq!(Line::decode(word(1, 3, 7), 0), Ok(Line { vcpu: 0, irq: spi(7) }));
+        assert_eq!(
+            Line::decode(word(1, 3, 7), 0),
+            Ok(Line {
+                vcpu: 0,
+                irq: spi(7)
+            })
+        );
         assert_eq!(Line::decode(word(1, 0, 988), 0), Err(EINVAL));
         assert_eq!(Line::decode(word(0, 1, 0), 0), Err(EINVAL));
     }
@@ -234,7 +272,13 @@ mod tests {
     #[test]
     fn ppis_and_bad_types() {
         let ppi = |n: u64| (2u64 << 24) | n;
-        assert_eq!(Line::decode(word(2, 1, 27), 0b11), Ok(Line { vcpu: 1, irq: ppi(27) }));
+        assert_eq!(
+            Line::decode(word(2, 1, 27), 0b11),
+            Ok(Line {
+                vcpu: 1,
+                irq: ppi(27)
+            })
+        );
         assert_eq!(Line::decode(word(2, 2, 27), 0b11), Err(EINVAL));
         assert_eq!(Line::decode(word(2, 0, 15), 0b1), Err(EINVAL));
         assert_eq!(Line::decode(word(2, 0, 32), 0b1), Err(EINVAL));

@@ -109,7 +109,10 @@ impl IrqChip {
         let (watch, signalled) = EventWatch::new(r.fd, handler)?;
         let mut irqfds = self.irqfds.lock();
         irqfds.retain(|f| !f.watch.handler().hangup.load(Relaxed));
-        if irqfds.iter().any(|f| f.watch.eventfd().same(watch.eventfd())) {
+        if irqfds
+            .iter()
+            .any(|f| f.watch.eventfd().same(watch.eventfd()))
+        {
             return Err(EBUSY);
         }
         if irqfds.len() >= MAX_IRQFDS {

@@ -14,17 +14,20 @@
 
 use kernel::{
     anon_file::{self, AnonFile},
+    arch_timer,
     fs::{file::flags, File},
     new_mutex,
     prelude::*,
     resched::cond_resched,
     sync::{Arc, ArcBorrow, Mutex},
+    time::Delta,
     uaccess::UserSlice,
     user_pages::ContigPages,
 };
 
 use crate::{
     hypercall::{func, tuple},
+    irq::Line,
     uapi::{self, exit, OneReg, VCPU_RUN_SIZE},
     vm::{Paging, Vm},
 };
@@ -53,7 +56,13 @@ mod hwstate {
     /// `ICH_LR_EL2.EOI`: maintenance on deactivation (software-injected interrupts).
     pub(crate) const LR_EOI: u64 = 1 << 41;
     pub(crate) const VTIMER_OFFSET: usize = LR + MAX_LRS * 8;
+    /// Counter cycles until the guest's virtual timer fires (with `VTIMER_MIGRATE`).
+    pub(crate) const VTIMER_DELAY: usize = VTIMER_OFFSET + 8;
+    pub(crate) const VTIMER_MIGRATE: usize = VTIMER_DELAY + 8;
 }
+
+/// The virtual timer's PPI (id 27).
+const VTIMER_PPI: u32 = 27;
 
 /// A virtual CPU.
 #[pin_data(PinnedDrop)]
@@ -155,12 +164,7 @@ impl Vcpu {
                 self.vm.irq.wake.doorbell.ring();
                 Ok(false)
             }
-            exit::IDLE => {
-                // The guest waits for an interrupt: sleep until one may have arrived (or a
-                // signal, which the loop checks before re-entering the guest).
-                self.vm.irq.wake.doorbell.wait(stamp);
-                Ok(false)
-            }
+            exit::IDLE => self.idle(stamp).map(|()| false),
             exit::MMIO => {
                 if page.read(run::MMIO_IS_WRITE, 1)? == 0 {
                     return Ok(true);
@@ -285,6 +289,29 @@ impl Vcpu {
                 *p = None;
             }
         }
+    }
+
+    /// The guest waits for an interrupt (WFI): sleep until one may have arrived (the
+    /// doorbell), a signal is pending (the loop checks it before re-entering the guest) or
+    /// the guest's virtual timer is due. The hypervisor says when the timer fires
+    /// (`vtimer_delay` counter cycles, valid with `vtimer_migrate`); if that time passes
+    /// first, the timer's PPI is raised for this vCPU, as upstream does from its hrtimer.
+    fn idle(&self, stamp: u64) -> Result {
+        let hw = self.shared.page(1).ok_or(EINVAL)?;
+        let timer = if hw.read(hwstate::VTIMER_MIGRATE, 4)? != 0 {
+            let cycles = hw.read(hwstate::VTIMER_DELAY, 8)?;
+            // No counter frequency: do not sleep past the next jiffy.
+            Some(arch_timer::cycles_to_delta(cycles, arch_timer::rate()).unwrap_or(Delta::ZERO))
+        } else {
+            None
+        };
+        let expired = self.vm.irq.wake.doorbell.wait(stamp, timer);
+        hw.write(hwstate::VTIMER_MIGRATE, 4, 0)?;
+        hw.write(hwstate::VTIMER_DELAY, 8, 0)?;
+        if expired {
+            self.vm.irq.set_line(Line::ppi(self.id, VTIMER_PPI), true)?;
+        }
+        Ok(())
     }
 
     /// An IRQ exit may carry EOI reports: list registers in the hardware-state page that

@@ -27,7 +27,9 @@ use crate::{
     hypercall::{func, Hyp},
     irq::{IrqChip, Line},
     memslot::{self, Slot, SlotSpec},
-    uapi::{self, CreateDevice, DtbConfig, EnableCap, Ioeventfd, Irqfd, IrqLevel, UserMemoryRegion},
+    uapi::{
+        self, CreateDevice, DtbConfig, EnableCap, Ioeventfd, IrqLevel, Irqfd, UserMemoryRegion,
+    },
     vcpu::Vcpu,
 };
 
@@ -300,7 +302,8 @@ impl Vm {
             return Err(EINVAL);
         }
         let vcpus = self.inner.lock().vcpu_ids;
-        self.irq.set_line(Line::decode(l.irq, vcpus)?, l.level == 1)?;
+        self.irq
+            .set_line(Line::decode(l.irq, vcpus)?, l.level == 1)?;
         Ok(0)
     }
 

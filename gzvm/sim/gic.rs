@@ -236,7 +236,12 @@ impl Gic {
 
     /// Sets the input line of PPI `intid` (16..31) of `vcpu`, or of SPI `intid`
     /// (32..[`NR_IRQS`]). A rising edge on an edge-triggered interrupt latches it.
-    pub(crate) fn set_line(&mut self, vcpu: usize, intid: u32, level: bool) -> core::result::Result<(), ()> {
+    pub(crate) fn set_line(
+        &mut self,
+        vcpu: usize,
+        intid: u32,
+        level: bool,
+    ) -> core::result::Result<(), ()> {
         if !(16..NR_IRQS).contains(&intid) {
             return Err(());
         }
@@ -297,7 +302,10 @@ impl Gic {
             return;
         };
         let n = cpu.n_nested;
-        if let Some(pos) = cpu.nested[..n].iter().rposition(|&(i, _)| u32::from(i) == id) {
+        if let Some(pos) = cpu.nested[..n]
+            .iter()
+            .rposition(|&(i, _)| u32::from(i) == id)
+        {
             cpu.nested.copy_within(pos + 1..n, pos);
             cpu.n_nested -= 1;
         }
@@ -361,7 +369,13 @@ impl Gic {
 
     /// MSR of a CPU interface register; `None` for registers the GIC does not own.
     /// `online` has bit `n` set for each vCPU that exists (SGI targets).
-    pub(crate) fn sysreg_write(&mut self, vcpu: usize, online: u8, enc: u32, val: u64) -> Option<()> {
+    pub(crate) fn sysreg_write(
+        &mut self,
+        vcpu: usize,
+        online: u8,
+        enc: u32,
+        val: u64,
+    ) -> Option<()> {
         let id = (val & 0xff_ffff) as u32;
         match enc {
             icc::EOIR1 => {
@@ -423,7 +437,9 @@ impl Gic {
                 return Some(self.dist_access(vcpu, off, size, write));
             }
         }
-        let off = addr.checked_sub(self.redist).filter(|_| self.redist_placed)?;
+        let off = addr
+            .checked_sub(self.redist)
+            .filter(|_| self.redist_placed)?;
         let n = usize::try_from(off / REDIST_STRIDE).ok()?;
         if n >= MAX_VCPUS || online & (1 << n) == 0 {
             return None;
@@ -483,7 +499,14 @@ impl Gic {
         }
     }
 
-    fn redist_access(&mut self, n: usize, last: bool, off: u64, size: usize, write: Option<u64>) -> u64 {
+    fn redist_access(
+        &mut self,
+        n: usize,
+        last: bool,
+        off: u64,
+        size: usize,
+        write: Option<u64>,
+    ) -> u64 {
         if off >= gicr::SGI_BASE {
             let off = off - gicr::SGI_BASE;
             return match (off, size) {
@@ -632,7 +655,8 @@ mod tests {
         wr(g, 0, DIST + gicd::CTLR, 2);
         wr(g, 0, DIST + 0x100 + 4 * u64::from(id / 32), 1 << (id % 32));
         g.sysreg_write(0, TWO_CPUS, icc::PMR, 0xf0).expect("pmr");
-        g.sysreg_write(0, TWO_CPUS, icc::IGRPEN1, 1).expect("igrpen1");
+        g.sysreg_write(0, TWO_CPUS, icc::IGRPEN1, 1)
+            .expect("igrpen1");
     }
 
     #[test]
@@ -642,14 +666,18 @@ mod tests {
         assert_eq!(rd(&mut g, 0, DIST + gicd::PIDR2) & 0xf0, 0x30);
         assert_eq!(rd(&mut g, 0, DIST + gicd::CTLR) & 0x50, 0x50);
         // Two redistributors; the second is the last.
-        let t0 = g.mmio(0, TWO_CPUS, REDIST + gicr::TYPER, 8, None).expect("typer");
+        let t0 = g
+            .mmio(0, TWO_CPUS, REDIST + gicr::TYPER, 8, None)
+            .expect("typer");
         let t1 = g
             .mmio(0, TWO_CPUS, REDIST + REDIST_STRIDE + gicr::TYPER, 8, None)
             .expect("typer");
         assert_eq!((t0 >> 32, t0 & 0x10), (0, 0));
         assert_eq!((t1 >> 32, t1 & 0x10), (1, 0x10));
         // A third vCPU does not exist: its frame is not the GIC's.
-        assert!(g.mmio(0, TWO_CPUS, REDIST + 2 * REDIST_STRIDE, 4, None).is_none());
+        assert!(g
+            .mmio(0, TWO_CPUS, REDIST + 2 * REDIST_STRIDE, 4, None)
+            .is_none());
         // Redistributors start asleep and wake on request.
         assert_eq!(rd(&mut g, 1, REDIST + gicr::WAKER), 6);
         wr(&mut g, 1, REDIST + gicr::WAKER, 0);
@@ -662,7 +690,8 @@ mod tests {
         let mut g = gic();
         wr(&mut g, 0, DIST + gicd::CTLR, 2);
         g.sysreg_write(0, TWO_CPUS, icc::PMR, 0xf0).expect("pmr");
-        g.sysreg_write(0, TWO_CPUS, icc::IGRPEN1, 1).expect("igrpen1");
+        g.sysreg_write(0, TWO_CPUS, icc::IGRPEN1, 1)
+            .expect("igrpen1");
         assert_eq!(g.set_line(0, 40, true), Ok(()));
         assert!(g.is_pending(0, 40));
         assert!(!g.signalled(0));
@@ -713,9 +742,13 @@ mod tests {
         let mut g = gic();
         enable_spi(&mut g, 34);
         wr(&mut g, 0, DIST + 0x104, 1 << 3); // and 35
-        // 34 at priority 0xa0, 35 at 0x80.
-        assert!(g.mmio(0, TWO_CPUS, DIST + gicd::IPRIORITYR + 34, 1, Some(0xa0)).is_some());
-        assert!(g.mmio(0, TWO_CPUS, DIST + gicd::IPRIORITYR + 35, 1, Some(0x87)).is_some());
+                                             // 34 at priority 0xa0, 35 at 0x80.
+        assert!(g
+            .mmio(0, TWO_CPUS, DIST + gicd::IPRIORITYR + 34, 1, Some(0xa0))
+            .is_some());
+        assert!(g
+            .mmio(0, TWO_CPUS, DIST + gicd::IPRIORITYR + 35, 1, Some(0x87))
+            .is_some());
         assert_eq!(rd(&mut g, 0, DIST + gicd::IPRIORITYR + 32), 0x80a0_0000);
         g.set_line(0, 34, true).expect("line");
         g.sysreg_write(0, TWO_CPUS, icc::PMR, 0xa0).expect("pmr");
@@ -762,7 +795,9 @@ mod tests {
         enable_spi(&mut g, 50);
         g.sysreg_write(1, TWO_CPUS, icc::PMR, 0xf0).expect("pmr");
         g.sysreg_write(1, TWO_CPUS, icc::IGRPEN1, 1).expect("grp");
-        assert!(g.mmio(0, TWO_CPUS, DIST + gicd::IROUTER + 8 * 50, 8, Some(1)).is_some());
+        assert!(g
+            .mmio(0, TWO_CPUS, DIST + gicd::IROUTER + 8 * 50, 8, Some(1))
+            .is_some());
         g.set_line(0, 50, true).expect("line");
         assert!(!g.signalled(0));
         assert!(g.signalled(1));

@@ -18,7 +18,10 @@ use crate::hypercall::{func, func_id, status};
 /// setting this before creating a VM.
 pub(crate) mod paging {
     /// Refuse demand paging: VMs are fully populated (as does any unknown value).
-    #[expect(dead_code, reason = "documents the debugfs value; the simulator tests for the others")]
+    #[expect(
+        dead_code,
+        reason = "documents the debugfs value; the simulator tests for the others"
+    )]
     pub(crate) const NONE: u32 = 0;
     /// Demand paging with 4 KiB MAP_GUEST.
     pub(crate) const PAGE: u32 = 1;

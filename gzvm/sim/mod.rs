@@ -7,7 +7,8 @@
 //! bitfields, conditions), and `cpu` holds the register state, the run loop,
 //! exceptions and the [`cpu::Bus`] through which it reaches guest memory and
 //! the GIC CPU interface (instruction execution itself is in `cpu/execute.rs`).
-//! `gic` is the GICv3 the hypervisor emulates for its guests.
+//! `gic` is the GICv3 the hypervisor emulates for its guests, `vtimer` each vCPU's
+//! virtual timer.
 
 pub(crate) mod cpu;
 pub(crate) mod decode;
@@ -17,5 +18,6 @@ mod hyp;
 mod stage2;
 mod vcpu;
 mod vm;
+mod vtimer;
 
 pub(crate) use hyp::Sim;

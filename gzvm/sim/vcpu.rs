@@ -10,6 +10,7 @@ use super::{
     gic::{Gic, MAX_EOI_REPORTS},
     stage2::Stage2,
     vm::{SimVm, Status},
+    vtimer::{self, VTimer},
 };
 use crate::{hypercall::status, uapi, uapi::exit};
 
@@ -53,6 +54,9 @@ mod hw {
     pub(crate) const LR: usize = 8;
     pub(crate) const LR_EOI: u64 = 1 << 41;
     pub(crate) const LR_GROUP1: u64 = 1 << 60;
+    /// Counter cycles until the virtual timer fires, valid when `VTIMER_MIGRATE` is set.
+    pub(crate) const VTIMER_DELAY: usize = 144;
+    pub(crate) const VTIMER_MIGRATE: usize = 152;
 }
 
 /// What the previous exit left to finish on the next RUN.
@@ -74,11 +78,13 @@ pub(crate) struct SimVcpu {
     off: bool,
     /// Waiting in WFI for an interrupt.
     wfi: bool,
+    timer: VTimer,
 }
 
 struct VmBus<'a> {
     s2: &'a Stage2,
     gic: &'a mut Gic,
+    timer: &'a mut VTimer,
     vcpu: usize,
     online: u8,
 }
@@ -115,10 +121,14 @@ impl Bus for VmBus<'_> {
         self.s2.probe(ipa, size)
     }
     fn sysreg_read(&mut self, enc: u32) -> Option<u64> {
-        self.gic.sysreg_read(self.vcpu, enc)
+        self.gic
+            .sysreg_read(self.vcpu, enc)
+            .or_else(|| self.timer.sysreg_read(enc, vtimer::now()))
     }
     fn sysreg_write(&mut self, enc: u32, val: u64) -> Option<()> {
-        self.gic.sysreg_write(self.vcpu, self.online, enc, val)
+        self.gic
+            .sysreg_write(self.vcpu, self.online, enc, val)
+            .or_else(|| self.timer.sysreg_write(enc, val, vtimer::now()))
     }
 }
 
@@ -130,6 +140,7 @@ impl SimVcpu {
             pending: Pending::None,
             off: false,
             wfi: false,
+            timer: VTimer::default(),
         }
     }
 
@@ -146,7 +157,12 @@ impl SimVcpu {
     /// and whenever the interpreter stops early because the GIC or PSTATE.I changed. A WFI
     /// with nothing to wake it ends the call with IDLE, and so does every later RUN until
     /// an interrupt is signalled.
-    pub(crate) fn run(&mut self, vm: &mut SimVm, me: usize, online: u8) -> core::result::Result<u32, Status> {
+    pub(crate) fn run(
+        &mut self,
+        vm: &mut SimVm,
+        me: usize,
+        online: u8,
+    ) -> core::result::Result<u32, Status> {
         let page = self.page()?;
         let fault = |_| Status(status::ERR_FAULT);
         match core::mem::replace(&mut self.pending, Pending::None) {
@@ -166,19 +182,25 @@ impl SimVcpu {
             }
             Pending::None => {}
         }
-        if self.off || (self.wfi && !vm.gic.signalled(me)) {
-            return self.exit(&page, exit::IDLE);
+        if self.off {
+            return self.idle(&page, None);
+        }
+        self.sync_timer(&mut vm.gic, me);
+        if self.wfi && !vm.gic.signalled(me) {
+            return self.idle(&page, self.timer.cycles_left(vtimer::now()));
         }
         self.wfi = false;
 
         let mut left = BUDGET;
         let stop = loop {
+            self.sync_timer(&mut vm.gic, me);
             if vm.gic.signalled(me) {
                 self.cpu.take_irq();
             }
             let mut bus = VmBus {
                 s2: &vm.stage2,
                 gic: &mut vm.gic,
+                timer: &mut self.timer,
                 vcpu: me,
                 online,
             };
@@ -196,7 +218,11 @@ impl SimVcpu {
                         break stop;
                     }
                 }
-                Stop::Wfi if vm.gic.signalled(me) => {}
+                Stop::Wfi
+                    if {
+                        self.sync_timer(&mut vm.gic, me);
+                        vm.gic.signalled(me)
+                    } => {}
                 Stop::Wfi => {
                     self.wfi = true;
                     break stop;
@@ -206,7 +232,7 @@ impl SimVcpu {
         };
         match stop {
             Stop::Budget => self.exit(&page, exit::IRQ),
-            Stop::Wfi => self.exit(&page, exit::IDLE),
+            Stop::Wfi => self.idle(&page, self.timer.cycles_left(vtimer::now())),
             Stop::Mmio(acc) => {
                 self.clear(&page)?;
                 let w = |off, size, v| page.write(off, size, v).map_err(fault);
@@ -261,7 +287,7 @@ impl SimVcpu {
             }
             psci::CPU_OFF => {
                 self.off = true;
-                return self.exit(page, exit::IDLE);
+                return self.idle(page, None);
             }
             psci::CPU_ON_32 | psci::CPU_ON_64 => {
                 let (target, entry, ctx) = (self.cpu.x(1), self.cpu.x(2), self.cpu.x(3));
@@ -309,6 +335,29 @@ impl SimVcpu {
         self.exit(page, exit::HYPERCALL)
     }
 
+    /// Drives the timer's PPI from the timer's state.
+    fn sync_timer(&self, gic: &mut Gic, me: usize) {
+        // PPI 27 of an existing vCPU: cannot fail.
+        let _ = gic.set_line(me, vtimer::PPI, self.timer.line(vtimer::now()));
+    }
+
+    /// An IDLE exit; with the virtual timer armed, tells the driver when it fires.
+    fn idle(&self, page: &PfnPage<'_>, timer: Option<u64>) -> core::result::Result<u32, Status> {
+        let hw = self.hwstate()?;
+        let fault = |_| Status(status::ERR_FAULT);
+        hw.write(hw::VTIMER_DELAY, 8, timer.unwrap_or(0))
+            .map_err(fault)?;
+        hw.write(hw::VTIMER_MIGRATE, 4, u64::from(timer.is_some()))
+            .map_err(fault)?;
+        self.exit(page, exit::IDLE)
+    }
+
+    fn hwstate(&self) -> core::result::Result<PfnPage<'static>, Status> {
+        // SAFETY: The hardware-state page is the run page's neighbour in the driver's
+        // two-page buffer, which outlives this vCPU (see `page`).
+        unsafe { PfnPage::new((self.run_pa >> 12) + 1) }.ok_or(Status(status::ERR_FAULT))
+    }
+
     /// Lists the level SPIs this vCPU deactivated in the hardware-state page; whether
     /// there were any.
     fn report_eois(&self, gic: &mut Gic, me: usize) -> core::result::Result<bool, Status> {
@@ -317,9 +366,7 @@ impl SimVcpu {
         if n == 0 {
             return Ok(false);
         }
-        // SAFETY: The hardware-state page is the run page's neighbour in the driver's
-        // two-page buffer, which outlives this vCPU (see `page`).
-        let hw = unsafe { PfnPage::new((self.run_pa >> 12) + 1) }.ok_or(Status(status::ERR_FAULT))?;
+        let hw = self.hwstate()?;
         let fault = |_| Status(status::ERR_FAULT);
         for (i, id) in ids[..n].iter().enumerate() {
             let lr = u64::from(*id) | hw::LR_EOI | hw::LR_GROUP1;
@@ -351,6 +398,7 @@ impl SimVcpu {
         self.pending = Pending::None;
         self.off = false;
         self.wfi = false;
+        self.timer = VTimer::default();
         0
     }
 

@@ -7,7 +7,8 @@ use kernel::{prelude::*, user_pages::PfnPage};
 
 use super::{
     cpu::Cpu,
-    gic::{self, Gic},     hyp::paging,
+    gic::{self, Gic},
+    hyp::paging,
     stage2::Stage2,
     vcpu::SimVcpu,
 };
@@ -261,7 +262,11 @@ impl SimVm {
             crate::device::DEV_TYPE_VGIC_V3_REDIST => false,
             _ => return Err(INVALID),
         };
-        let min = if dist { gic::DIST_SIZE } else { gic::REDIST_STRIDE };
+        let min = if dist {
+            gic::DIST_SIZE
+        } else {
+            gic::REDIST_STRIDE
+        };
         if addr & (gic::DIST_SIZE - 1) != 0 || size < min || addr.checked_add(size).is_none() {
             return Err(INVALID);
         }

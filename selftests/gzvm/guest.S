@@ -173,7 +173,9 @@ guest_ptp_end:
 /*
  * Interrupts through the simulated GICv3. Parameters, written by the test
  * into RAM: +0x1100 the interrupt id to enable (a PPI or an SPI), +0x1108
- * 1 to make it edge-triggered. Mailbox: +0x1000 interrupts handled,
+ * 1 to make it edge-triggered, +0x1110 if not 0, a virtual timer period in
+ * counter ticks (the handler re-arms the timer for PPI 27 twice, then stops
+ * it). Mailbox: +0x1000 interrupts handled,
  * +0x1008 the last id acknowledged, +0x1010 set once set up.
  *
  * Installs the vector table, wakes the redistributor of vCPU 0 and enables
@@ -181,7 +183,7 @@ guest_ptp_end:
  * crosvm places them for one vCPU), configures and enables the interrupt
  * (SGI frame for private ids, distributor for SPIs), opens the priority
  * mask, unmasks IRQs and waits in WFI forever. The IRQ handler (VBAR_EL1 +
- * 0x280) acknowledges with ICC_IAR1_EL1, counts, records the id and EOIs.
+ * 0x280) acknowledges with ICC_IAR1_EL1, records the id, counts and EOIs.
  * The vector table must be 2 KiB aligned, so the program is too.
  */
 	.balign 2048
@@ -226,6 +228,12 @@ guest_irq:
 	msr	S3_0_C4_C6_0, x0		/* ICC_PMR_EL1 */
 	mov	x0, #1
 	msr	S3_0_C12_C12_7, x0		/* ICC_IGRPEN1_EL1 */
+	ldr	x0, [x20, #0x110]
+	cbz	x0, 5f
+	msr	cntv_tval_el0, x0
+	mov	x0, #1
+	msr	cntv_ctl_el0, x0
+5:	mov	x0, #1
 	str	x0, [x20, #0x10]
 	msr	daifclr, #2
 3:	wfi
@@ -236,11 +244,19 @@ guest_irq:
 	mrs	x1, S3_0_C12_C12_0		/* ICC_IAR1_EL1 */
 	cmp	x1, #1023
 	b.eq	4f
+	str	x1, [x20, #8]
 	ldr	x2, [x20]
 	add	x2, x2, #1
 	str	x2, [x20]
-	str	x1, [x20, #8]
-	msr	S3_0_C12_C12_1, x1		/* ICC_EOIR1_EL1 */
+	cmp	x1, #27
+	b.ne	7f
+	ldr	x3, [x20, #0x110]
+	cmp	x2, #3
+	b.hs	6f
+	msr	cntv_tval_el0, x3
+	b	7f
+6:	msr	cntv_ctl_el0, xzr
+7:	msr	S3_0_C12_C12_1, x1		/* ICC_EOIR1_EL1 */
 4:	eret
 guest_irq_end:
 

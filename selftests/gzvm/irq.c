@@ -145,20 +145,23 @@ FIXTURE_TEARDOWN(irq)
 }
 
 /* Starts the guest for interrupt `id` and waits until it waits in WFI. */
-static int start(FIXTURE_DATA(irq) *self, __u64 id, bool edge)
+static int start(struct guest *g, struct vcpu_thread *v, bool *running,
+		 __u64 id, bool edge)
 {
-	*mbox(&self->g, PARAM - MBOX) = id;
-	*mbox(&self->g, PARAM - MBOX + 8) = edge;
-	self->v = (struct vcpu_thread){ .g = &self->g };
-	if (pthread_create(&self->v.t, NULL, vcpu_loop, &self->v))
+	*mbox(g, PARAM - MBOX) = id;
+	*mbox(g, PARAM - MBOX + 8) = edge;
+	*v = (struct vcpu_thread){ .g = g };
+	if (pthread_create(&v->t, NULL, vcpu_loop, v))
 		return -1;
-	self->running = true;
-	if (wait_for(mbox(&self->g, 0x10), 1))
+	*running = true;
+	if (wait_for(mbox(g, 0x10), 1))
 		return -1;
 	/* Let it reach WFI and block in the kernel. */
 	usleep(20000);
 	return 0;
 }
+
+#define START(id, edge) start(&self->g, &self->v, &self->running, id, edge)
 
 static int irq_line(int vm, __u32 irq, __u32 level)
 {
@@ -207,7 +210,7 @@ static __u64 read_efd(int efd)
 
 TEST_F(irq, irq_line_edge_spi_wakes_wfi)
 {
-	ASSERT_EQ(0, start(self, SPI(5), true));
+	ASSERT_EQ(0, START(SPI(5), true));
 	EXPECT_EQ(0, peek(&self->g, 0));
 	ASSERT_EQ(0, irq_line(self->g.vm, 5, 1));
 	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 1));
@@ -224,7 +227,7 @@ TEST_F(irq, irq_line_level_spi_follows_the_line)
 {
 	__u64 n;
 
-	ASSERT_EQ(0, start(self, SPI(9), false));
+	ASSERT_EQ(0, START(SPI(9), false));
 	ASSERT_EQ(0, irq_line(self->g.vm, 9, 1));
 	/* Still high after each EOI: taken again and again. */
 	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 3));
@@ -239,11 +242,29 @@ TEST_F(irq, irq_line_ppi)
 {
 	__u32 ppi = (GZVM_IRQ_TYPE_PPI << 24) | 20;
 
-	ASSERT_EQ(0, start(self, 20, true));
+	ASSERT_EQ(0, START(20, true));
 	ASSERT_EQ(0, irq_line(self->g.vm, ppi, 1));
 	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 1));
 	EXPECT_EQ(20, peek(&self->g, 8));
 	ASSERT_EQ(0, irq_line(self->g.vm, ppi, 0));
+}
+
+/*
+ * The guest's virtual timer: it waits in WFI with the timer armed; the vCPU
+ * blocks in the kernel and must be woken when the timer is due, three times.
+ */
+TEST_F(irq, virtual_timer_wakes_idle_vcpu)
+{
+	__u64 freq;
+
+	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
+	ASSERT_NE(0, freq);
+	*mbox(&self->g, PARAM - MBOX + 16) = freq / 50;
+	ASSERT_EQ(0, START(27, false));
+	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 3));
+	EXPECT_EQ(27, peek(&self->g, 8));
+	usleep(100000);
+	EXPECT_EQ(3, peek(&self->g, 0));
 }
 
 TEST_F(irq, irq_line_bad_input)
@@ -279,7 +300,7 @@ TEST_F(irq, irqfd_edge)
 
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, irqfd(self->g.vm, efd, 6, 0, 0));
-	ASSERT_EQ(0, start(self, SPI(6), true));
+	ASSERT_EQ(0, START(SPI(6), true));
 	EXPECT_EQ(0, peek(&self->g, 0));
 	ASSERT_EQ(0, kick(efd));
 	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 1));
@@ -302,7 +323,7 @@ TEST_F(irq, irqfd_event_pending_at_assignment)
 
 	ASSERT_LE(0, efd);
 	/* Signalled before it is an irqfd (the guest has set up edge SPI 7). */
-	ASSERT_EQ(0, start(self, SPI(7), true));
+	ASSERT_EQ(0, START(SPI(7), true));
 	ASSERT_EQ(0, kick(efd));
 	ASSERT_EQ(0, irqfd(self->g.vm, efd, 7, 0, 0));
 	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 1));
@@ -319,7 +340,7 @@ TEST_F(irq, irqfd_level_with_resample)
 	ASSERT_LE(0, efd);
 	ASSERT_LE(0, rfd);
 	ASSERT_EQ(0, irqfd(self->g.vm, efd, 8, GZVM_IRQFD_FLAG_RESAMPLE, rfd));
-	ASSERT_EQ(0, start(self, SPI(8), false));
+	ASSERT_EQ(0, START(SPI(8), false));
 	ASSERT_EQ(0, kick(efd));
 	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 1));
 	/* The guest's EOI lowered the line and signalled the resamplefd. */
@@ -341,7 +362,7 @@ TEST_F(irq, irqfd_hangup_and_reassign)
 
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, irqfd(self->g.vm, efd, 10, 0, 0));
-	ASSERT_EQ(0, start(self, SPI(10), true));
+	ASSERT_EQ(0, START(SPI(10), true));
 	/* Released while assigned: the irqfd goes away with it. */
 	close(efd);
 	efd2 = eventfd(0, EFD_CLOEXEC);
@@ -427,7 +448,7 @@ TEST_F(irq, concurrent_assign_deassign_while_running)
 
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, irqfd(self->g.vm, efd, 11, 0, 0));
-	ASSERT_EQ(0, start(self, SPI(11), true));
+	ASSERT_EQ(0, START(SPI(11), true));
 	for (i = 0; i < 2; i++)
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, churn, &self->g.vm));
 	for (i = 0; i < 20; i++) {
@@ -609,7 +630,7 @@ TEST_F(irq, bench_irqfd_vs_irq_line)
 
 	ASSERT_LE(0, efd);
 	ASSERT_EQ(0, irqfd(self->g.vm, efd, 12, 0, 0));
-	ASSERT_EQ(0, start(self, SPI(12), true));
+	ASSERT_EQ(0, START(SPI(12), true));
 	t0 = now_ns();
 	for (i = 1; i <= n; i++) {
 		ASSERT_EQ(0, kick(efd));
