@@ -135,9 +135,9 @@ impl IrqChip {
 
     /// Injects what irqfds were signalled with and drops those whose eventfd was
     /// released. Called by vCPU threads before entering the guest.
-    pub(crate) fn service(&self) -> Result {
+    pub(crate) fn service(&self) {
         if !self.wake.dirty.xchg(false, Relaxed) {
-            return Ok(());
+            return;
         }
         let mut irqfds = self.irqfds.lock();
         irqfds.retain(|f| !f.watch.handler().hangup.load(Relaxed));
@@ -145,11 +145,23 @@ impl IrqChip {
             if !f.watch.handler().pending.xchg(false, Relaxed) {
                 continue;
             }
-            let line = Line::spi(f.gsi)?;
-            self.set_line(line, true)?;
-            if f.resample.is_none() {
-                self.set_line(line, false)?;
+            // A line the hypervisor does not implement must not stop the vCPU: the
+            // event is dropped and reported once.
+            if let Err(e) = self.inject(f) {
+                pr_warn_once!(
+                    "gzvm: irqfd on SPI {} cannot be injected ({:?})\n",
+                    f.gsi,
+                    e
+                );
             }
+        }
+    }
+
+    fn inject(&self, f: &Irqfd) -> Result {
+        let line = Line::spi(f.gsi)?;
+        self.set_line(line, true)?;
+        if f.resample.is_none() {
+            self.set_line(line, false)?;
         }
         Ok(())
     }

@@ -129,9 +129,7 @@ impl Vcpu {
                     .call(func::INFORM_EXIT, &[u64::from(self.vm.id)]);
                 break Err(ERESTARTSYS);
             }
-            if let Err(e) = self.vm.irq.service() {
-                break Err(e);
-            }
+            self.vm.irq.service();
             let stamp = self.vm.irq.wake.doorbell.stamp();
             let [reason, _, _] = match self.vm.hyp.call(func::RUN, &[self.tuple()]) {
                 Ok(r) => r,

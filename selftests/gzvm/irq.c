@@ -373,6 +373,24 @@ TEST_F(irq, irqfd_hangup_and_reassign)
 	close(efd2);
 }
 
+/* An irqfd on an SPI the hypervisor does not implement does not stop the vCPU. */
+TEST_F(irq, irqfd_on_unimplemented_spi)
+{
+	int bad = eventfd(0, EFD_CLOEXEC), good = eventfd(0, EFD_CLOEXEC);
+
+	ASSERT_LE(0, bad);
+	ASSERT_LE(0, good);
+	ASSERT_EQ(0, irqfd(self->g.vm, bad, 500, 0, 0));
+	ASSERT_EQ(0, irqfd(self->g.vm, good, 13, 0, 0));
+	ASSERT_EQ(0, START(SPI(13), true));
+	ASSERT_EQ(0, kick(bad));
+	ASSERT_EQ(0, kick(good));
+	ASSERT_EQ(0, wait_for(mbox(&self->g, 0), 1));
+	EXPECT_EQ(SPI(13), peek(&self->g, 8));
+	close(bad);
+	close(good);
+}
+
 TEST_F(irq, irqfd_bad_input)
 {
 	int vm = self->g.vm, pipefd[2];
