@@ -20,6 +20,7 @@
 
 use kernel::{
     eventfd::{EventFd, EventHandler, EventWatch},
+    pr_warn_once,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
