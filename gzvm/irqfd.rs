@@ -149,11 +149,7 @@ impl IrqChip {
             // A line the hypervisor does not implement must not stop the vCPU: the
             // event is dropped and reported once.
             if let Err(e) = self.inject(f) {
-                pr_warn_once!(
-                    "gzvm: irqfd on SPI {} cannot be injected ({:?})\n",
-                    f.gsi,
-                    e
-                );
+                pr_warn_once!("irqfd on SPI {} cannot be injected ({:?})\n", f.gsi, e);
             }
         }
     }

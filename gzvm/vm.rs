@@ -366,13 +366,13 @@ fn destroy_vm(hyp: &Hyp, id: u16) {
         match hyp.call(func::DESTROY_VM, &[u64::from(id)]) {
             Err(e) if e == EAGAIN => kernel::resched::cond_resched(),
             Err(e) => {
-                pr_err!("gzvm: DESTROY_VM {} failed: {:?}\n", id, e);
+                pr_err!("DESTROY_VM {} failed: {:?}\n", id, e);
                 return;
             }
             Ok(_) => return,
         }
     }
-    pr_err!("gzvm: DESTROY_VM {} still busy, giving up\n", id);
+    pr_err!("DESTROY_VM {} still busy, giving up\n", id);
 }
 
 /// Destroys a VM being created unless disarmed.
