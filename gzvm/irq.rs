@@ -19,9 +19,8 @@ use kernel::{
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
-        Arc, CondVar, CondVarTimeoutResult, Mutex, SpinLockIrq,
+        Arc, CondVar, Mutex, SpinLockIrq,
     },
-    time::{msecs_to_jiffies, Delta},
 };
 
 use crate::{
@@ -94,7 +93,7 @@ impl Line {
 }
 
 /// What idle vCPUs sleep on: a counter bumped by every event that may make an interrupt
-/// pending (injection, irqfd signal, IPI exit).
+/// pending (injection, irqfd signal, IPI exit, a vCPU's virtual timer).
 ///
 /// A vCPU takes a [`Doorbell::stamp`] before entering the guest and, on an IDLE exit,
 /// sleeps until the counter moves past it, so an event that races with the exit is never
@@ -126,29 +125,14 @@ impl Doorbell {
         *self.seq.lock()
     }
 
-    /// Sleeps until the doorbell rang after `stamp`, a signal is pending or `timeout` (if
-    /// any; rounded up to whole jiffies) has passed. Returns whether the timeout expired.
-    pub(crate) fn wait(&self, stamp: u64, timeout: Option<Delta>) -> bool {
+    /// Sleeps until the doorbell rang after `stamp` or a signal is pending.
+    pub(crate) fn wait(&self, stamp: u64) {
         let mut seq = self.seq.lock();
-        let Some(timeout) = timeout else {
-            while *seq == stamp {
-                if self.cv.wait_interruptible(&mut seq) {
-                    break;
-                }
-            }
-            return false;
-        };
-        let us = timeout.as_micros_ceil().max(0);
-        let ms = u32::try_from(us.saturating_add(999) / 1000).unwrap_or(u32::MAX);
-        let mut left = msecs_to_jiffies(ms);
         while *seq == stamp {
-            match self.cv.wait_interruptible_timeout(&mut seq, left) {
-                CondVarTimeoutResult::Timeout => return true,
-                CondVarTimeoutResult::Woken { jiffies } => left = jiffies,
-                CondVarTimeoutResult::Signal { .. } => break,
+            if self.cv.wait_interruptible(&mut seq) {
+                return;
             }
         }
-        false
     }
 }
 

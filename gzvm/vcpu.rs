@@ -19,8 +19,17 @@ use kernel::{
     new_mutex,
     prelude::*,
     resched::cond_resched,
-    sync::{Arc, ArcBorrow, Mutex},
-    time::Delta,
+    sync::{
+        atomic::{Atomic, Relaxed},
+        Arc, ArcBorrow, Mutex,
+    },
+    time::{
+        hrtimer::{
+            HrTimer, HrTimerCallback, HrTimerCallbackContext, HrTimerPointer, HrTimerRestart,
+            RelativeMode,
+        },
+        Delta, Monotonic,
+    },
     uaccess::UserSlice,
     user_pages::ContigPages,
 };
@@ -74,6 +83,11 @@ pub(crate) struct Vcpu {
     /// Serialises RUN and register access.
     #[pin]
     run_lock: Mutex<()>,
+    /// Wakes the vCPU from IDLE when the guest's virtual timer is due.
+    #[pin]
+    vtimer: HrTimer<Vcpu>,
+    /// `vtimer` fired during the current IDLE wait.
+    vtimer_fired: Atomic<bool>,
 }
 
 impl Vcpu {
@@ -90,6 +104,8 @@ impl Vcpu {
                 id,
                 shared,
                 run_lock <- new_mutex!(()),
+                vtimer <- HrTimer::new(),
+                vtimer_fired: Atomic::new(false),
             }),
             GFP_KERNEL,
         )
@@ -105,7 +121,7 @@ impl Vcpu {
     }
 
     /// `GZVM_RUN`.
-    fn run(&self, arg: usize) -> Result<isize> {
+    fn run(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
         let _guard = self.run_lock.lock();
         let page = self.shared.page(0).ok_or(EINVAL)?;
         let user = UserSlice::new(UserPtr::from_addr(arg), VCPU_RUN_SIZE);
@@ -150,7 +166,7 @@ impl Vcpu {
     /// Handles an exit in the kernel if it can; `Ok(true)` when userspace must see it.
     /// `stamp` is the doorbell count taken before entering the guest.
     fn handle_exit(
-        &self,
+        self: ArcBorrow<'_, Self>,
         reason: u32,
         page: &kernel::user_pages::PfnPage<'_>,
         stamp: u64,
@@ -292,9 +308,9 @@ impl Vcpu {
     /// The guest waits for an interrupt (WFI): sleep until one may have arrived (the
     /// doorbell), a signal is pending (the loop checks it before re-entering the guest) or
     /// the guest's virtual timer is due. The hypervisor says when the timer fires
-    /// (`vtimer_delay` counter cycles, valid with `vtimer_migrate`); if that time passes
-    /// first, the timer's PPI is raised for this vCPU, as upstream does from its hrtimer.
-    fn idle(&self, stamp: u64) -> Result {
+    /// (`vtimer_delay` counter cycles, valid with `vtimer_migrate`): an hrtimer rings the
+    /// doorbell then, and the timer's PPI is raised for this vCPU, as upstream does.
+    fn idle(self: ArcBorrow<'_, Self>, stamp: u64) -> Result {
         let hw = self.shared.page(1).ok_or(EINVAL)?;
         let timer = if hw.read(hwstate::VTIMER_MIGRATE, 4)? != 0 {
             let cycles = hw.read(hwstate::VTIMER_DELAY, 8)?;
@@ -303,10 +319,13 @@ impl Vcpu {
         } else {
             None
         };
-        let expired = self.vm.irq.wake.doorbell.wait(stamp, timer);
+        // The handle cancels the timer (waiting for its callback) when dropped.
+        let armed = timer.map(|delay| Arc::<Self>::from(self).start(delay));
+        self.vm.irq.wake.doorbell.wait(stamp);
+        drop(armed);
         hw.write(hwstate::VTIMER_MIGRATE, 4, 0)?;
         hw.write(hwstate::VTIMER_DELAY, 8, 0)?;
-        if expired {
+        if self.vtimer_fired.xchg(false, Relaxed) {
             self.vm.irq.set_line(Line::ppi(self.id, VTIMER_PPI), true)?;
         }
         Ok(())
@@ -355,6 +374,23 @@ impl Vcpu {
             user.writer().write_slice(&bytes[..size])?;
         }
         Ok(0)
+    }
+}
+
+impl HrTimerCallback for Vcpu {
+    type Pointer<'a> = Arc<Vcpu>;
+
+    fn run(this: ArcBorrow<'_, Vcpu>, _ctx: HrTimerCallbackContext<'_, Vcpu>) -> HrTimerRestart {
+        this.vtimer_fired.store(true, Relaxed);
+        this.vm.irq.wake.doorbell.ring();
+        HrTimerRestart::NoRestart
+    }
+}
+
+kernel::impl_has_hr_timer! {
+    impl HasHrTimer<Self> for Vcpu {
+        mode: RelativeMode<Monotonic>,
+        field: self.vtimer,
     }
 }
 
