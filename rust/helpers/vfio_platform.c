@@ -42,10 +42,16 @@ struct gv_vfio_reset {
 static LIST_HEAD(gv_vfio_resets);
 static DEFINE_MUTEX(gv_vfio_resets_lock);
 
-struct device *rust_helper_gv_vfio_platform_device(struct vfio_platform_device *vdev)
+__rust_helper struct device *
+rust_helper_gv_vfio_platform_device(struct vfio_platform_device *vdev)
 {
 	return vdev->device;
 }
+
+/*
+ * Not __rust_helper: these two share the list and lock above, so they must
+ * stay single out-of-line functions even with CONFIG_RUST_INLINE_HELPERS.
+ */
 
 struct vfio_platform_reset_node *
 rust_helper_gv_vfio_platform_register_reset(const char *compat, struct module *owner,
