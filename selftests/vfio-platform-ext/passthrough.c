@@ -284,6 +284,15 @@ TEST_F(pt, module_pinned_while_bound)
 TEST_F(pt, bind_needs_the_reset_handler)
 {
 	const char *step;
+	char req[4] = "";
+	FILE *f;
+
+	/* vfio-platform keeps its upstream default. */
+	f = fopen(RESET_REQUIRED_PARAM, "re");
+	ASSERT_NE(NULL, f) TH_LOG("%s: %s", RESET_REQUIRED_PARAM, strerror(errno));
+	ASSERT_NE(NULL, fgets(req, sizeof(req), f));
+	fclose(f);
+	EXPECT_EQ('Y', req[0]);
 
 	ASSERT_EQ(0, unload_module());
 	/* vfio-platform's reset_required: no handler, no bind. */

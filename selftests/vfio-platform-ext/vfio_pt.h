@@ -33,6 +33,7 @@
 #define MODEL_STATE	"/sys/kernel/debug/bpmp-model/state"
 #define NOIOMMU_PARAM	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
 #define VFIO_DRV	"/sys/bus/platform/drivers/vfio-platform"
+#define RESET_REQUIRED_PARAM	"/sys/module/vfio_platform/parameters/reset_required"
 
 static inline int write_str(const char *path, const char *s)
 {
