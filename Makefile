@@ -38,7 +38,8 @@ qemu: build
 # Out-of-tree modules against a prepared kernel tree (make modules_prepare).
 modules:
 	$(if $(KDIR),,$(error set KDIR to a prepared kernel build tree))
-	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_GZVM=m CONFIG_BPMP_VIRT=m modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR) CONFIG_GZVM=m CONFIG_BPMP_VIRT=m \
+		CONFIG_VFIO_PLATFORM_EXT=m modules
 
 clean:
 	rm -rf $(OUT)

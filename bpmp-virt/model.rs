@@ -38,10 +38,42 @@ struct Clock {
     enable_count: u32,
 }
 
-/// One reset line.
+/// One reset line, with how often it was put into reset, released and
+/// pulsed (a pulse counts as one of each too), so tests can see a reset
+/// that left the line where it was.
 struct ResetLine {
     id: u32,
     asserted: bool,
+    asserts: u64,
+    deasserts: u64,
+    pulses: u64,
+}
+
+impl ResetLine {
+    fn new(id: u32) -> Self {
+        Self {
+            id,
+            asserted: true,
+            asserts: 0,
+            deasserts: 0,
+            pulses: 0,
+        }
+    }
+
+    fn set(&mut self, asserted: bool) {
+        self.asserted = asserted;
+        if asserted {
+            self.asserts = self.asserts.wrapping_add(1);
+        } else {
+            self.deasserts = self.deasserts.wrapping_add(1);
+        }
+    }
+
+    fn pulse(&mut self) {
+        self.set(true);
+        self.set(false);
+        self.pulses = self.pulses.wrapping_add(1);
+    }
 }
 
 /// One power domain.
@@ -103,7 +135,7 @@ impl State {
         }
         let mut resets = KVec::new();
         for id in [24, 91, 100, 101, 102] {
-            resets.push(ResetLine { id, asserted: true }, GFP_KERNEL)?;
+            resets.push(ResetLine::new(id), GFP_KERNEL)?;
         }
         let mut pds = KVec::new();
         for (id, name) in [(1, "ofa"), (2, "aud"), (3, "disp"), (10, "xusba")] {
@@ -272,8 +304,9 @@ impl State {
             return (-err::EINVAL, 0);
         };
         match cmd {
-            reset::ASSERT => line.asserted = true,
-            reset::DEASSERT | reset::MODULE => line.asserted = false,
+            reset::ASSERT => line.set(true),
+            reset::DEASSERT => line.set(false),
+            reset::MODULE => line.pulse(),
             _ => return (-err::EBADCMD, 0),
         }
         (0, 0)
@@ -403,7 +436,19 @@ impl Model {
             .iter_mut()
             .find(|r| r.id as usize == id)
             .ok_or(EINVAL)?;
-        line.asserted = asserted;
+        line.set(asserted);
+        Ok(())
+    }
+
+    /// Reset-controller access: pulse reset line `id` (assert, release).
+    pub(crate) fn pulse_reset(&self, id: usize) -> Result {
+        let mut st = self.state.lock();
+        let line = st
+            .resets
+            .iter_mut()
+            .find(|r| r.id as usize == id)
+            .ok_or(EINVAL)?;
+        line.pulse();
         Ok(())
     }
 
@@ -430,7 +475,8 @@ impl Model {
 
 /// The model's state as text (debugfs `state`), one object a line:
 /// `clk <id> <name> rate=<hz> parent=<id> enable_count=<n>`,
-/// `reset <id> asserted=<0|1>`, `pg <id> <name> on=<0|1>`.
+/// `reset <id> asserted=<0|1> asserts=<n> deasserts=<n> pulses=<n>`,
+/// `pg <id> <name> on=<0|1>`.
 pub(crate) struct StateView(pub(crate) Arc<Model>);
 
 impl fmt::Debug for StateView {
@@ -448,7 +494,15 @@ impl fmt::Debug for StateView {
             )?;
         }
         for r in st.resets.iter() {
-            writeln!(f, "reset {} asserted={}", r.id, u8::from(r.asserted))?;
+            writeln!(
+                f,
+                "reset {} asserted={} asserts={} deasserts={} pulses={}",
+                r.id,
+                u8::from(r.asserted),
+                r.asserts,
+                r.deasserts,
+                r.pulses
+            )?;
         }
         for p in st.pds.iter() {
             writeln!(f, "pg {} {} on={}", p.id, p.name, u8::from(p.on))?;
@@ -569,6 +623,15 @@ mod tests {
         m.set_reset(100, true)?;
         assert_eq!(m.reset_asserted(100), Ok(true));
         assert_eq!(m.reset_asserted(50), Err(EINVAL));
+        m.pulse_reset(100)?;
+        assert_eq!(m.reset_asserted(100), Ok(false));
+        assert_eq!(m.pulse_reset(50), Err(EINVAL));
+        {
+            let st = m.state.lock();
+            let line = st.resets.iter().find(|r| r.id == 100).ok_or(EINVAL)?;
+            // MRQ deassert, set_reset(true), then one pulse.
+            assert_eq!((line.asserts, line.deasserts, line.pulses), (2, 2, 1));
+        }
         req[..4].copy_from_slice(&pg::SET_STATE.to_le_bytes());
         req[4..8].copy_from_slice(&2u32.to_le_bytes());
         req[8..].copy_from_slice(&pg::STATE_ON.to_le_bytes());

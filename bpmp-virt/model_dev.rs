@@ -53,6 +53,10 @@ impl ResetOps for ModelResets {
         self.0.set_reset(id, false)
     }
 
+    fn reset(&self, id: usize) -> Result {
+        self.0.pulse_reset(id)
+    }
+
     fn status(&self, id: usize) -> Result<bool> {
         self.0.reset_asserted(id)
     }
