@@ -218,14 +218,13 @@ impl SimVcpu {
                         break stop;
                     }
                 }
-                Stop::Wfi
-                    if {
-                        self.sync_timer(&mut vm.gic, me);
-                        vm.gic.signalled(me)
-                    } => {}
                 Stop::Wfi => {
-                    self.wfi = true;
-                    break stop;
+                    // An interrupt (or the timer) already pending: WFI completes at once.
+                    self.sync_timer(&mut vm.gic, me);
+                    if !vm.gic.signalled(me) {
+                        self.wfi = true;
+                        break stop;
+                    }
                 }
                 _ => break stop,
             }

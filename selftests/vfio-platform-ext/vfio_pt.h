@@ -52,20 +52,30 @@ static inline void dev_path(char *buf, size_t n, const char *dev, const char *le
 	snprintf(buf, n, "/sys/bus/platform/devices/%s/%s", dev, leaf);
 }
 
-/* Whether @dev is bound to vfio-platform. */
-static inline bool bound_to_vfio(const char *dev)
+/* The last path component of the sysfs link @leaf of @dev, into @out; -1 if none. */
+static inline int link_leaf(const char *dev, const char *leaf, char *out, size_t n)
 {
 	char path[PATH_MAX], link[PATH_MAX];
 	ssize_t len;
 	char *slash;
 
-	dev_path(path, sizeof(path), dev, "driver");
+	dev_path(path, sizeof(path), dev, leaf);
 	len = readlink(path, link, sizeof(link) - 1);
 	if (len < 0)
-		return false;
+		return -1;
 	link[len] = 0;
 	slash = strrchr(link, '/');
-	return !strcmp(slash ? slash + 1 : link, "vfio-platform");
+	snprintf(out, n, "%s", slash ? slash + 1 : link);
+	return 0;
+}
+
+/* Whether @dev is bound to vfio-platform. */
+static inline bool bound_to_vfio(const char *dev)
+{
+	char name[PATH_MAX];
+
+	return !link_leaf(dev, "driver", name, sizeof(name)) &&
+	       !strcmp(name, "vfio-platform");
 }
 
 /* driver_override + bind; 0 or -errno of the bind write. */
@@ -91,17 +101,11 @@ static inline int unbind_dev(const char *dev)
 /* The (no-IOMMU) group number of @dev, or -1. */
 static inline int group_id(const char *dev)
 {
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t len;
-	char *slash;
+	char name[PATH_MAX];
 
-	dev_path(path, sizeof(path), dev, "iommu_group");
-	len = readlink(path, link, sizeof(link) - 1);
-	if (len < 0)
+	if (link_leaf(dev, "iommu_group", name, sizeof(name)))
 		return -1;
-	link[len] = 0;
-	slash = strrchr(link, '/');
-	return atoi(slash ? slash + 1 : link);
+	return atoi(name);
 }
 
 static inline bool module_loaded(void)
