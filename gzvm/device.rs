@@ -6,9 +6,9 @@
 //! in a second page) and handed to the hypervisor by physical address. Nothing the user
 //! passes is forwarded as an address: `attr_addr` is replaced by the kernel copy's.
 
-use kernel::{prelude::*, uaccess::UserSlice, user_pages::ContigPages};
+use kernel::{prelude::*, uaccess::UserSlice};
 
-use crate::{hypercall::func, uapi::CreateDevice, vm::Vm};
+use crate::{hypmem::HypPages, uapi::CreateDevice, vm::Vm};
 
 /// `GZVM_DEV_TYPE_ARM_VGIC_V3_DIST`.
 pub(crate) const DEV_TYPE_VGIC_V3_DIST: u32 = 0;
@@ -37,7 +37,7 @@ pub(crate) fn validate(d: &CreateDevice) -> Result {
 /// Creates the device in the hypervisor.
 pub(crate) fn create(vm: &Vm, mut d: CreateDevice) -> Result {
     validate(&d)?;
-    let pages = ContigPages::new(1)?;
+    let pages = HypPages::new(1)?;
     let (desc, attrs) = (pages.page(0).ok_or(ENOMEM)?, pages.page(1).ok_or(ENOMEM)?);
     if d.attr_size != 0 {
         let len = d.attr_size as usize;
@@ -59,9 +59,7 @@ pub(crate) fn create(vm: &Vm, mut d: CreateDevice) -> Result {
     for (i, v) in fields.iter().enumerate() {
         desc.write(i * 8, 8, *v)?;
     }
-    vm.hyp
-        .call(func::CREATE_DEVICE, &[u64::from(vm.id), desc.phys()])
-        .map(|_| ())
+    vm.hyp.create_device(vm.id, &pages)
 }
 
 #[kunit_tests(gzvm_device)]

@@ -18,21 +18,21 @@ mod caps;
 mod dev;
 mod device;
 mod hypercall;
+mod hypmem;
 mod ioeventfd;
 mod irq;
 mod irqfd;
 mod memslot;
 #[cfg(CONFIG_GZVM_SIM)]
 mod sim;
+mod trace;
 mod uapi;
 mod vcpu;
 mod vm;
 
 use dev::GzvmDev;
-use hypercall::{func, Conduit, Hyp};
-
-/// Driver version announced to the hypervisor (major, minor, sub), as upstream v13.
-const DRIVER_VERSION: [u64; 3] = [16, 0, 0];
+use hypercall::{Conduit, Hyp};
+use trace::{Trace, TraceFs};
 
 /// Which conduit a matched node stands for.
 #[derive(Clone, Copy)]
@@ -65,11 +65,14 @@ kernel::of_device_table!(
 
 struct GzvmDriver;
 
-/// Per-device state: `/dev/gzvm` and the hypervisor handle its files use.
+/// Per-device state: `/dev/gzvm` and the hypervisor handle its files use, and the
+/// hypercall trace in debugfs.
 #[pin_data]
 struct GzvmData {
     #[pin]
     misc: MiscRegistrationWithData<GzvmDev>,
+    #[pin]
+    tracefs: TraceFs,
 }
 
 impl platform::Driver for GzvmDriver {
@@ -81,34 +84,42 @@ impl platform::Driver for GzvmDriver {
         pdev: &'bound platform::Device<Core<'_>>,
         info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        let trace = Trace::new()?;
         try_pin_init!(GzvmData {
             misc <- MiscRegistrationWithData::register(
                 MiscDeviceOptions { name: c"gzvm" },
-                connect(pdev, info.copied())?,
+                connect(pdev, info.copied(), trace.clone())?,
             ),
+            tracefs <- TraceFs::new(&trace),
         })
     }
 }
 
-/// Creates the conduit for `kind` and checks that a hypervisor answers on it.
-fn connect(pdev: &platform::Device<Core<'_>>, kind: Option<Kind>) -> Result<Arc<Hyp>> {
+/// Creates the conduit for `kind` and checks that a hypervisor answers on it: PROBE with
+/// the driver version, then the batch-size queries (v13 04/25, 17/25, 25/25).
+fn connect(
+    pdev: &platform::Device<Core<'_>>,
+    kind: Option<Kind>,
+    trace: Arc<Trace>,
+) -> Result<Arc<Hyp>> {
     let dev = pdev.as_ref();
     let conduit = match kind.unwrap_or(Kind::Hvc) {
         Kind::Hvc => Conduit::Hvc,
         #[cfg(CONFIG_GZVM_SIM)]
         Kind::Sim => Conduit::Sim(sim::Sim::new()?),
     };
-    let hyp = Arc::new(Hyp::new(conduit), GFP_KERNEL)?;
-    match hyp.call(func::PROBE, &DRIVER_VERSION) {
-        Ok([major, minor, sub]) => {
+    match Hyp::connect(conduit, trace) {
+        Ok((hyp, [major, minor, sub])) => {
             dev_info!(
                 dev,
-                "GenieZone hypervisor {}.{}.{}\n",
-                major as u32,
-                minor as u32,
-                sub
+                "GenieZone hypervisor {}.{}.{} (PROBE), batches: map {} destroy {} pages\n",
+                major,
+                minor,
+                sub,
+                hyp.batches.map,
+                hyp.batches.destroy
             );
-            Ok(hyp)
+            Ok(Arc::new(hyp, GFP_KERNEL)?)
         }
         Err(e) => {
             dev_err!(dev, "no GenieZone hypervisor answered PROBE ({:?})\n", e);

@@ -3,28 +3,31 @@
 //! Interrupt injection: `GZVM_IRQ_LINE`, the doorbell idle vCPUs sleep on, and the
 //! per-VM interrupt state that irqfds and EOI reports act on.
 //!
-//! The vGIC itself is the hypervisor's; the driver only raises and lowers lines with the
-//! IRQ_LINE call. Every injection rings the VM's [`Doorbell`], which wakes vCPUs that are
-//! blocked in the kernel after an IDLE exit (a guest in WFI), so they re-enter the guest
-//! and the hypervisor can deliver the interrupt.
+//! The vGIC itself is the hypervisor's; the driver only raises and lowers SPIs with the
+//! IRQ_LINE call, whose number is 0-based ("hypervisor adds offset 32", upstream
+//! `gzvm_arch_inject_irq`). Every injection rings the VM's [`Doorbell`], which wakes vCPUs
+//! that are blocked in the kernel after an IDLE exit (a guest in WFI), so they re-enter the
+//! guest and the hypervisor can deliver the interrupt (upstream v13 23/25 wakes every vCPU
+//! on every injection too).
 //!
-//! Level-triggered irqfds ("resample") are completed when the hypervisor reports that the
-//! guest deactivated the interrupt: an IRQ exit whose hardware-state page lists the
-//! interrupt in an invalid list register with the EOI bit set. The driver then lowers the
-//! line and signals every resamplefd of that line, so the device model re-raises it if the
-//! device still needs service.
+//! With the Ghaf `EOI_REPORT` extension the hypervisor reports, on an IRQ exit, the
+//! level-triggered SPIs the guest deactivated: invalid list registers with the EOI bit set
+//! in the hardware-state page. The driver then lowers each such line that an irqfd raised
+//! and signals the line's resamplefds, so the device model re-raises it if the device still
+//! needs service. Without the extension, irqfds only ever raise their line and resamplefds
+//! are never signalled, as upstream (v6 and later) does.
 
 use kernel::{
     new_condvar, new_mutex, new_spinlock_irq,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::{Atomic, Release},
         Arc, CondVar, Mutex, SpinLockIrq,
     },
 };
 
 use crate::{
-    hypercall::{func, tuple, Hyp},
+    hypercall::Hyp,
     ioeventfd::IoEventFd,
     irqfd::Irqfd,
     uapi,
@@ -33,59 +36,38 @@ use crate::{
 /// Highest SPI number (0-based): GICv3 ids 32..1019.
 pub(crate) const MAX_SPI: u32 = 1019 - 32;
 
-/// Where a `GZVM_IRQ_LINE` goes: the vCPU index of the hypercall tuple and the `irq` word
-/// for the hypervisor (type SPI or PPI, number).
+/// Where a `GZVM_IRQ_LINE` goes: the vCPU index of the hypercall tuple and the SPI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Line {
     pub(crate) vcpu: u32,
-    pub(crate) irq: u64,
+    /// 0-based SPI number (interrupt id 32 + `spi`).
+    pub(crate) spi: u32,
 }
 
 impl Line {
-    /// SPI `gsi` (0-based).
+    /// SPI `gsi` (0-based), as an irqfd raises it (vCPU index 0, upstream `irqfd_set_irq`).
     pub(crate) fn spi(gsi: u32) -> Result<Self> {
         if gsi > MAX_SPI {
             return Err(EINVAL);
         }
-        Ok(Self {
-            vcpu: 0,
-            irq: (u64::from(uapi::GZVM_IRQ_TYPE_SPI) << 24) | u64::from(gsi),
-        })
-    }
-
-    /// PPI `num` (16..31) of vCPU `vcpu`.
-    pub(crate) fn ppi(vcpu: u32, num: u32) -> Self {
-        Self {
-            vcpu,
-            irq: (u64::from(uapi::GZVM_IRQ_TYPE_PPI) << 24) | u64::from(num),
-        }
+        Ok(Self { vcpu: 0, spi: gsi })
     }
 
     /// Decodes the `irq` word of `GZVM_IRQ_LINE`: type in bits 27:24, vCPU index in 23:16
     /// plus 256 times bits 31:28, number in 15:0.
     ///
-    /// - SPI: the number is 0-based (id 32 + n); the vCPU fields are ignored, SPIs are
-    ///   routed by the guest's `GICD_IROUTER`.
-    /// - Type 0 ("CPU") is what crosvm passes for its GSIs (the raw SPI number), so it is
-    ///   an SPI too, as upstream treats every type; a guest GICv3 has no direct IRQ/FIQ
-    ///   line to drive. With a vCPU field set it is refused.
-    /// - PPI: ids 16..31 of the vCPU named, which must exist (`vcpus` bit set).
-    pub(crate) fn decode(irq: u32, vcpus: u32) -> Result<Self> {
+    /// GenieZone injects only SPIs: upstream passes the number as a 0-based SPI whatever the
+    /// type says, and the vCPU index in the call's tuple (ACK 6.6
+    /// `gzvm_vm_ioctl_irq_line`). Type 0 ("CPU", what crosvm passes for its GSIs) and SPI
+    /// are accepted; PPIs and unknown types, which the hypervisor cannot inject, are
+    /// `EINVAL` rather than silently becoming an SPI.
+    pub(crate) fn decode(irq: u32) -> Result<Self> {
         let ty = (irq >> 24) & 0xf;
         let vcpu = ((irq >> 16) & 0xff) + ((irq >> 28) & 0xf) * 256;
         let num = irq & 0xffff;
         match ty {
-            uapi::GZVM_IRQ_TYPE_CPU if vcpu == 0 => Self::spi(num),
-            uapi::GZVM_IRQ_TYPE_SPI => Self::spi(num),
-            uapi::GZVM_IRQ_TYPE_PPI => {
-                let exists = vcpu < uapi::GZVM_MAX_VCPUS && vcpus & (1 << vcpu) != 0;
-                if !(16..32).contains(&num) || !exists {
-                    return Err(EINVAL);
-                }
-                Ok(Self {
-                    vcpu,
-                    irq: (u64::from(ty) << 24) | u64::from(num),
-                })
+            uapi::GZVM_IRQ_TYPE_CPU | uapi::GZVM_IRQ_TYPE_SPI if num <= MAX_SPI => {
+                Ok(Self { vcpu, spi: num })
             }
             _ => Err(EINVAL),
         }
@@ -140,7 +122,8 @@ impl Doorbell {
 /// an event" flag. Shared with each irqfd, so there is no reference cycle with the VM.
 #[pin_data]
 pub(crate) struct Wake {
-    /// An irqfd was signalled or hung up and the next vCPU loop must service it.
+    /// An irqfd was signalled or hung up and the next vCPU loop must service it. Set with
+    /// Release after the irqfd's own flag, taken with Acquire before reading those.
     pub(crate) dirty: Atomic<bool>,
     #[pin]
     pub(crate) doorbell: Doorbell,
@@ -149,7 +132,7 @@ pub(crate) struct Wake {
 impl Wake {
     /// Records an irqfd event and wakes the vCPUs, one of which services it.
     pub(crate) fn kick(&self) {
-        self.dirty.store(true, Relaxed);
+        self.dirty.store(true, Release);
         self.doorbell.ring();
     }
 }
@@ -160,8 +143,10 @@ impl Wake {
 /// from an eventfd wake-up.
 #[pin_data]
 pub(crate) struct IrqChip {
-    hyp: Arc<Hyp>,
-    vm_id: u16,
+    pub(crate) hyp: Arc<Hyp>,
+    pub(crate) vm_id: u16,
+    /// The Ghaf extensions granted to the VM.
+    pub(crate) ext: u64,
     pub(crate) wake: Arc<Wake>,
     #[pin]
     pub(crate) irqfds: Mutex<KVec<Irqfd>>,
@@ -170,7 +155,7 @@ pub(crate) struct IrqChip {
 }
 
 impl IrqChip {
-    pub(crate) fn new(hyp: Arc<Hyp>, vm_id: u16) -> Result<impl PinInit<Self, Error>> {
+    pub(crate) fn new(hyp: Arc<Hyp>, vm_id: u16, ext: u64) -> Result<impl PinInit<Self, Error>> {
         let wake = Arc::pin_init(
             pin_init!(Wake {
                 dirty: Atomic::new(false),
@@ -181,6 +166,7 @@ impl IrqChip {
         Ok(try_pin_init!(IrqChip {
             hyp,
             vm_id,
+            ext,
             wake,
             irqfds <- new_mutex!(KVec::new(), "gzvm_irqfds"),
             ioeventfds <- new_mutex!(KVec::new(), "gzvm_ioeventfds"),
@@ -189,27 +175,25 @@ impl IrqChip {
 
     /// Raises or lowers `line` and wakes idle vCPUs.
     pub(crate) fn set_line(&self, line: Line, level: bool) -> Result {
-        let args = [tuple(self.vm_id, line.vcpu), line.irq, u64::from(level)];
-        self.hyp.call(func::IRQ_LINE, &args)?;
+        self.hyp.irq_line(self.vm_id, line.vcpu, line.spi, level)?;
         self.wake.doorbell.ring();
         Ok(())
     }
 
-    /// The guest deactivated SPI `gsi` (a level-triggered line): lower it and signal the
-    /// resamplefds of its irqfds, if it has any.
+    /// EOI report (Ghaf extension): the guest deactivated SPI `gsi`, a level-triggered
+    /// line. If irqfds raised it, lower it (they only ever raise) and signal the
+    /// resamplefds among them.
     pub(crate) fn eoi(&self, gsi: u32) -> Result {
         let irqfds = self.irqfds.lock();
         let mut lowered = false;
-        for resample in irqfds
-            .iter()
-            .filter(|f| f.gsi() == gsi)
-            .filter_map(Irqfd::resamplefd)
-        {
+        for f in irqfds.iter().filter(|f| f.gsi() == gsi) {
             if !lowered {
                 self.set_line(Line::spi(gsi)?, false)?;
                 lowered = true;
             }
-            resample.signal();
+            if let Some(resample) = f.resamplefd() {
+                resample.signal();
+            }
         }
         Ok(())
     }
@@ -225,50 +209,23 @@ mod tests {
 
     #[test]
     fn spis() {
-        let spi = |n: u64| (1u64 << 24) | n;
         // crosvm: the raw GSI, type and vCPU 0.
+        assert_eq!(Line::decode(5), Ok(Line { vcpu: 0, spi: 5 }));
+        assert_eq!(Line::decode(word(1, 0, 987)), Ok(Line { vcpu: 0, spi: 987 }));
+        // The vCPU index goes into the tuple, as upstream sends it.
+        assert_eq!(Line::decode(word(1, 3, 7)), Ok(Line { vcpu: 3, spi: 7 }));
         assert_eq!(
-            Line::decode(5, 0),
-            Ok(Line {
-                vcpu: 0,
-                irq: spi(5)
-            })
+            Line::decode(word(0, 257, 7)),
+            Ok(Line { vcpu: 257, spi: 7 })
         );
-        assert_eq!(
-            Line::decode(word(1, 0, 987), 0),
-            Ok(Line {
-                vcpu: 0,
-                irq: spi(987)
-            })
-        );
-        // The vCPU fields do not route SPIs.
-        assert_eq!(
-            Line::decode(word(1, 3, 7), 0),
-            Ok(Line {
-                vcpu: 0,
-                irq: spi(7)
-            })
-        );
-        assert_eq!(Line::decode(word(1, 0, 988), 0), Err(EINVAL));
-        assert_eq!(Line::decode(word(0, 1, 0), 0), Err(EINVAL));
+        assert_eq!(Line::decode(word(1, 0, 988)), Err(EINVAL));
     }
 
     #[test]
     fn ppis_and_bad_types() {
-        let ppi = |n: u64| (2u64 << 24) | n;
-        assert_eq!(
-            Line::decode(word(2, 1, 27), 0b11),
-            Ok(Line {
-                vcpu: 1,
-                irq: ppi(27)
-            })
-        );
-        assert_eq!(Line::decode(word(2, 2, 27), 0b11), Err(EINVAL));
-        assert_eq!(Line::decode(word(2, 0, 15), 0b1), Err(EINVAL));
-        assert_eq!(Line::decode(word(2, 0, 32), 0b1), Err(EINVAL));
-        // vCPU2 makes the index 256 and up: no such vCPU.
-        assert_eq!(Line::decode(word(2, 256, 20), 0xff), Err(EINVAL));
-        assert_eq!(Line::decode(word(3, 0, 40), 0b1), Err(EINVAL));
-        assert_eq!(Line::decode(word(0xf, 0, 40), 0b1), Err(EINVAL));
+        // GenieZone injects SPIs only.
+        assert_eq!(Line::decode(word(2, 1, 27)), Err(EINVAL));
+        assert_eq!(Line::decode(word(3, 0, 40)), Err(EINVAL));
+        assert_eq!(Line::decode(word(0xf, 0, 40)), Err(EINVAL));
     }
 }

@@ -3,32 +3,35 @@
 //! `GZVM_IRQFD`: eventfds that raise an SPI when userspace (or another driver) signals
 //! them.
 //!
-//! The eventfd's wake-up runs in atomic context, where no hypercall can be made (the
-//! simulator sleeps, and the real `hvc` path needs the VM's locks), so it only marks the
-//! irqfd and rings the VM's doorbell. The next vCPU loop pass (every vCPU thread checks
-//! before entering the guest, and idle vCPUs are woken by the doorbell) injects it:
+//! As upstream (v13 10/25 `irqfd_wakeup`), a signal raises the line from the eventfd's
+//! wake-up itself, in atomic context, with IRQ_LINE level 1; the line is never lowered by a
+//! signal, so one signal is one interrupt whatever trigger mode the guest configured (each
+//! level-1 call makes an edge-triggered SPI pending; a level-triggered line stays high until
+//! the guest deactivates it, see [`crate::irq`]). The hook is an exclusive priority waiter,
+//! as KVM's (`virt/kvm/eventfd.c`), so an eventfd feeds at most one irqfd in any VM.
 //!
-//! - an edge irqfd (flags 0) pulses the line: raise, then lower, as KVM does;
-//! - a level irqfd (`GZVM_IRQFD_FLAG_RESAMPLE`) raises the line and leaves it high until
-//!   the guest deactivates the interrupt; then the line is lowered and the resamplefd
-//!   signalled (see [`crate::irq`]).
+//! The simulator's conduit cannot be called in atomic context; there the wake-up marks the
+//! irqfd and rings the VM's doorbell, and the next vCPU loop pass raises the line (every
+//! vCPU thread checks before entering the guest; idle vCPUs are woken by the doorbell).
 //!
 //! An event pending when the irqfd is assigned is injected. When the eventfd is released
 //! (EPOLLHUP) the irqfd is torn down at the next loop pass or assignment. Deassigning
 //! removes every irqfd of that eventfd on that line and returns 0 even if there was none,
-//! as KVM does. The same eventfd on two irqfds is `EBUSY`.
+//! as KVM does. The same eventfd on two irqfds is `EBUSY`, checked before hooking so that
+//! the existing irqfd never loses an event to the refused one.
 
 use kernel::{
     eventfd::{EventFd, EventHandler, EventWatch},
     pr_warn_once,
     prelude::*,
     sync::{
-        atomic::{Atomic, Relaxed},
+        atomic::{Acquire, Atomic, Release},
         Arc,
     },
 };
 
 use crate::{
+    hypercall::Hyp,
     irq::{IrqChip, Line, Wake, MAX_SPI},
     uapi::{self, GZVM_IRQFD_FLAG_DEASSIGN, GZVM_IRQFD_FLAG_RESAMPLE},
 };
@@ -39,7 +42,10 @@ pub(crate) const MAX_IRQFDS: usize = 1024;
 /// What the eventfd's wake-up sees.
 pub(crate) struct Handler {
     wake: Arc<Wake>,
-    /// Signalled and not injected yet.
+    /// Set when the conduit may be called in atomic context: raise the line right here.
+    direct: Option<(Arc<Hyp>, u16)>,
+    line: Line,
+    /// Signalled and not injected yet (Release by the wake-up, Acquire by the vCPU loop).
     pending: Atomic<bool>,
     /// The eventfd was released.
     hangup: Atomic<bool>,
@@ -48,12 +54,26 @@ pub(crate) struct Handler {
 impl EventHandler for Handler {
     fn event(&self, count: u64, hangup: bool) {
         if count != 0 {
-            self.pending.store(true, Relaxed);
+            match &self.direct {
+                Some((hyp, vm_id)) => {
+                    if let Err(e) = hyp.irq_line(*vm_id, self.line.vcpu, self.line.spi, true) {
+                        pr_warn_once!(
+                            "irqfd on SPI {} cannot be injected ({:?})\n",
+                            self.line.spi,
+                            e
+                        );
+                    }
+                    self.wake.doorbell.ring();
+                }
+                None => self.pending.store(true, Release),
+            }
         }
         if hangup {
-            self.hangup.store(true, Relaxed);
+            self.hangup.store(true, Release);
         }
-        self.wake.kick();
+        if (count != 0 && self.direct.is_none()) || hangup {
+            self.wake.kick();
+        }
     }
 }
 
@@ -90,8 +110,8 @@ impl IrqChip {
     /// `GZVM_IRQFD`.
     pub(crate) fn irqfd(&self, r: &uapi::Irqfd) -> Result {
         validate(r)?;
+        let eventfd = EventFd::from_fd(r.fd)?;
         if r.flags & GZVM_IRQFD_FLAG_DEASSIGN != 0 {
-            let eventfd = EventFd::from_fd(r.fd)?;
             self.irqfds
                 .lock()
                 .retain(|f| !(f.gsi == r.gsi && f.watch.eventfd().same(&eventfd)));
@@ -102,65 +122,61 @@ impl IrqChip {
         } else {
             None
         };
+        let line = Line::spi(r.gsi)?;
         let handler = Handler {
             wake: self.wake.clone(),
+            direct: self
+                .hyp
+                .atomic_ok()
+                .then(|| (self.hyp.clone(), self.vm_id)),
+            line,
             pending: Atomic::new(false),
             hangup: Atomic::new(false),
         };
-        let (watch, signalled) = EventWatch::new(r.fd, handler)?;
         let mut irqfds = self.irqfds.lock();
-        irqfds.retain(|f| !f.watch.handler().hangup.load(Relaxed));
-        if irqfds
-            .iter()
-            .any(|f| f.watch.eventfd().same(watch.eventfd()))
-        {
+        irqfds.retain(|f| !f.watch.handler().hangup.load(Acquire));
+        // Before hooking: a second hook on the same eventfd would consume events meant for
+        // the first one.
+        if irqfds.iter().any(|f| f.watch.eventfd().same(&eventfd)) {
             return Err(EBUSY);
         }
         if irqfds.len() >= MAX_IRQFDS {
             return Err(ENOSPC);
         }
+        irqfds.reserve(1, GFP_KERNEL_ACCOUNT)?;
+        // `EBUSY` if another VM's irqfd holds the eventfd.
+        let (watch, signalled) = EventWatch::new(r.fd, handler)?;
         if signalled {
-            watch.handler().pending.store(true, Relaxed);
-            self.wake.kick();
+            watch.handler().event(1, false);
         }
-        irqfds.push(
-            Irqfd {
+        irqfds
+            .push_within_capacity(Irqfd {
                 watch,
                 gsi: r.gsi,
                 resample,
-            },
-            GFP_KERNEL,
-        )?;
+            })
+            .map_err(|_| ENOMEM)?;
         Ok(())
     }
 
-    /// Injects what irqfds were signalled with and drops those whose eventfd was
-    /// released. Called by vCPU threads before entering the guest.
+    /// Injects what irqfds were signalled with (simulator conduit) and drops those whose
+    /// eventfd was released. Called by vCPU threads before entering the guest.
     pub(crate) fn service(&self) {
-        if !self.wake.dirty.xchg(false, Relaxed) {
+        if !self.wake.dirty.xchg(false, Acquire) {
             return;
         }
         let mut irqfds = self.irqfds.lock();
-        irqfds.retain(|f| !f.watch.handler().hangup.load(Relaxed));
+        irqfds.retain(|f| !f.watch.handler().hangup.load(Acquire));
         for f in irqfds.iter() {
-            if !f.watch.handler().pending.xchg(false, Relaxed) {
+            if !f.watch.handler().pending.xchg(false, Acquire) {
                 continue;
             }
             // A line the hypervisor does not implement must not stop the vCPU: the
             // event is dropped and reported once.
-            if let Err(e) = self.inject(f) {
+            if let Err(e) = self.set_line(f.watch.handler().line, true) {
                 pr_warn_once!("irqfd on SPI {} cannot be injected ({:?})\n", f.gsi, e);
             }
         }
-    }
-
-    fn inject(&self, f: &Irqfd) -> Result {
-        let line = Line::spi(f.gsi)?;
-        self.set_line(line, true)?;
-        if f.resample.is_none() {
-            self.set_line(line, false)?;
-        }
-        Ok(())
     }
 }
 

@@ -6,16 +6,22 @@
 //! `userspace_addr`. In *fully populated* mode every page is pinned when the slot is set
 //! and described to the hypervisor as runs of physically contiguous pages (constituents);
 //! in *demand paging* mode the hypervisor is only told the slot's extent and asks for pages
-//! through page-fault exits (see `vcpu.rs`). Pinned pages stay pinned until the slot is
-//! deleted or replaced, or the VM is destroyed.
+//! through page-fault exits (see `vcpu.rs`). Pinned pages stay pinned until the hypervisor
+//! let go of them: the VM is destroyed, the guest relinquished the page, or the slot was
+//! released (a Ghaf extension; without it slots cannot be deleted or replaced).
+//!
+//! The kernel's page size must be 4 KiB (`depends on ARM64_4K_PAGES`): GenieZone's frame
+//! numbers and page counts are in 4 KiB units.
 
 use kernel::{
     prelude::*,
-    user_pages::{kvec_phys, PinnedPage, PAGE_SIZE},
+    resched::cond_resched,
+    user_pages::{PinnedPage, PAGE_SIZE},
 };
 
 use crate::{
-    hypercall::{func, Hyp},
+    hypercall::Hyp,
+    hypmem::HypPages,
     uapi::{UserMemoryRegion, GZVM_MAX_MEM_REGION},
 };
 
@@ -131,101 +137,199 @@ fn put(buf: &mut [u8], off: usize, bytes: &[u8]) {
     }
 }
 
-/// A memory slot and the pages pinned for it (indexed by page within the slot).
+/// Pages per chunk of a slot's pin table: one 2 MiB block.
+const CHUNK: u64 = 512;
+
+/// The pages pinned for one 2 MiB block of a slot.
+struct Chunk {
+    /// Index of the chunk in the slot (page index / 512).
+    idx: u64,
+    pages: KVec<Option<PinnedPage>>,
+}
+
+/// The pages pinned for a slot, allocated only for the 2 MiB blocks that have pinned
+/// pages and charged to the VMM's memory cgroup. Every page in it may be mapped by the
+/// hypervisor: it is unpinned only when the hypervisor let go (a relinquish, a released
+/// slot, DESTROY_VM), or leaked if the hypervisor never does ([`Pins::leak`]).
+#[derive(Default)]
+pub(crate) struct Pins {
+    /// Sorted by `idx`.
+    chunks: KVec<Chunk>,
+    count: u64,
+}
+
+impl Pins {
+    /// The entry for page `idx`, allocating its chunk if needed.
+    fn entry(&mut self, idx: u64) -> Result<&mut Option<PinnedPage>> {
+        let c = idx / CHUNK;
+        let pos = match self.chunks.binary_search_by_key(&c, |ch| ch.idx) {
+            Ok(pos) => pos,
+            Err(pos) => {
+                let mut pages = KVec::with_capacity(CHUNK as usize, GFP_KERNEL_ACCOUNT)?;
+                for _ in 0..CHUNK {
+                    pages.push(None, GFP_KERNEL_ACCOUNT)?;
+                }
+                self.chunks.reserve(1, GFP_KERNEL_ACCOUNT)?;
+                self.chunks
+                    .insert_within_capacity(pos, Chunk { idx: c, pages })
+                    .map_err(|_| ENOMEM)?;
+                pos
+            }
+        };
+        self.chunks
+            .get_mut(pos)
+            .and_then(|ch| ch.pages.get_mut((idx % CHUNK) as usize))
+            .ok_or(EFAULT)
+    }
+
+    /// The pinned page `idx`, if any.
+    pub(crate) fn get(&self, idx: u64) -> Option<&PinnedPage> {
+        let pos = self
+            .chunks
+            .binary_search_by_key(&(idx / CHUNK), |ch| ch.idx)
+            .ok()?;
+        self.chunks
+            .get(pos)?
+            .pages
+            .get((idx % CHUNK) as usize)?
+            .as_ref()
+    }
+
+    /// Pins page `idx` (at user address `addr`) unless it is pinned.
+    pub(crate) fn pin(&mut self, idx: u64, addr: usize) -> Result<&PinnedPage> {
+        let e = self.entry(idx)?;
+        let newly = e.is_none();
+        if newly {
+            *e = Some(PinnedPage::pin(addr)?);
+            self.count += 1;
+        }
+        self.get(idx).ok_or(EFAULT)
+    }
+
+    /// Takes page `idx` out (to be unpinned by the caller's drop).
+    pub(crate) fn take(&mut self, idx: u64) -> Option<PinnedPage> {
+        let pos = self
+            .chunks
+            .binary_search_by_key(&(idx / CHUNK), |ch| ch.idx)
+            .ok()?;
+        let p = self.chunks.get_mut(pos)?.pages.get_mut((idx % CHUNK) as usize)?.take();
+        if p.is_some() {
+            self.count -= 1;
+        }
+        p
+    }
+
+    /// Pages pinned.
+    pub(crate) fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The hypervisor did not let go: keep every page pinned forever, free the table.
+    pub(crate) fn leak(&mut self) {
+        for ch in self.chunks.iter_mut() {
+            for p in ch.pages.iter_mut() {
+                if let Some(p) = p.take() {
+                    core::mem::forget(p);
+                }
+            }
+        }
+        self.count = 0;
+    }
+}
+
+impl Drop for Pins {
+    fn drop(&mut self) {
+        // Unpinning a large slot takes a while: one chunk at a time.
+        while let Some(ch) = self.chunks.pop() {
+            drop(ch);
+            cond_resched();
+        }
+    }
+}
+
+/// A memory slot and the pages pinned for it.
 pub(crate) struct Slot {
     pub(crate) spec: SlotSpec,
-    pub(crate) pages: KVVec<Option<PinnedPage>>,
+    pub(crate) pins: Pins,
 }
 
 impl Slot {
-    pub(crate) fn new(spec: SlotSpec) -> Result<Self> {
-        let n = usize::try_from(spec.npages).map_err(|_| EINVAL)?;
-        let mut pages = KVVec::with_capacity(n, GFP_KERNEL)?;
-        for _ in 0..n {
-            pages.push(None, GFP_KERNEL)?;
+    pub(crate) fn new(spec: SlotSpec) -> Self {
+        Self {
+            spec,
+            pins: Pins::default(),
         }
-        Ok(Self { spec, pages })
     }
 
     /// User address of page `idx` of the slot.
     pub(crate) fn uaddr_of(&self, idx: u64) -> Result<usize> {
-        let off = idx.checked_mul(PAGE_SIZE as u64).ok_or(EFAULT)?;
-        usize::try_from(self.spec.uaddr + off).map_err(|_| EFAULT)
+        if idx >= self.spec.npages {
+            return Err(EFAULT);
+        }
+        usize::try_from(self.spec.uaddr + (idx << PAGE_SHIFT)).map_err(|_| EFAULT)
     }
 
-    /// Pins page `idx` if needed and returns its frame number.
-    pub(crate) fn pin_page(&mut self, idx: u64) -> Result<u64> {
+    /// Pins page `idx` if needed.
+    pub(crate) fn pin_page(&mut self, idx: u64) -> Result<&PinnedPage> {
         let addr = self.uaddr_of(idx)?;
-        let i = usize::try_from(idx).map_err(|_| EFAULT)?;
-        let entry = self.pages.get_mut(i).ok_or(EFAULT)?;
-        if let Some(p) = entry {
-            return Ok(p.pfn());
-        }
-        let p = PinnedPage::pin(addr)?;
-        let pfn = p.pfn();
-        *entry = Some(p);
-        Ok(pfn)
+        self.pins.pin(idx, addr)
     }
 
     /// Pins every page and tells the hypervisor, 510 constituents per call.
     pub(crate) fn populate(&mut self, hyp: &Hyp, vm_id: u16) -> Result {
-        let n = usize::try_from(self.spec.npages).map_err(|_| EINVAL)?;
-        let mut pinned = KVVec::new();
-        PinnedPage::pin_range(self.uaddr_of(0)?, n, &mut pinned)?;
-        for (slot, p) in self.pages.iter_mut().zip(pinned.drain_all()) {
-            *slot = Some(p);
-        }
-        let mut buf = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
+        let buf = HypPages::new(1)?;
         let mut runs = KVec::new();
         let mut chunk_gfn = self.spec.base_gfn;
-        for (gfn, p) in (self.spec.base_gfn..).zip(self.pages.iter()) {
-            let pfn = p.as_ref().ok_or(EFAULT)?.pfn();
+        for idx in 0..self.spec.npages {
+            let gfn = self.spec.base_gfn + idx;
+            let pfn = self.pin_page(idx)?.pfn();
             coalesce(&mut runs, pfn)?;
             if runs.len() > MAX_CONSTITUENTS {
                 // This page opened constituent 511: send the first 510, carry it over.
                 let last = runs.pop().ok_or(EINVAL)?;
-                self.send(hyp, vm_id, &mut buf, chunk_gfn, &runs)?;
+                self.send(hyp, vm_id, &buf, chunk_gfn, &runs)?;
                 runs.clear();
                 runs.push(last, GFP_KERNEL)?;
                 chunk_gfn = gfn;
             }
+            if idx % CHUNK == CHUNK - 1 {
+                cond_resched();
+            }
         }
         if !runs.is_empty() {
-            self.send(hyp, vm_id, &mut buf, chunk_gfn, &runs)?;
+            self.send(hyp, vm_id, &buf, chunk_gfn, &runs)?;
         }
         Ok(())
     }
 
-    fn send(&self, hyp: &Hyp, vm_id: u16, buf: &mut KVec<u8>, gfn: u64, runs: &[Run]) -> Result {
-        encode_memregion(buf, self.spec.slot, gfn << PAGE_SHIFT, runs)?;
-        set_memregion(hyp, vm_id, buf)
+    fn send(&self, hyp: &Hyp, vm_id: u16, buf: &HypPages, gfn: u64, runs: &[Run]) -> Result {
+        let mut bytes = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
+        encode_memregion(&mut bytes, self.spec.slot, gfn << PAGE_SHIFT, runs)?;
+        set_memregion(hyp, vm_id, buf, &bytes)
     }
 
-    /// Tells the hypervisor the slot's extent only (demand paging).
+    /// Tells the hypervisor the slot's extent only (demand paging): one SET_MEMREGION with
+    /// `total_pages` and no constituents (ACK 6.6 `gzvm_vm_ioctl_set_memory_region`).
     pub(crate) fn announce(&self, hyp: &Hyp, vm_id: u16) -> Result {
-        let mut buf = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
+        let mut bytes = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
         encode_memregion(
-            &mut buf,
+            &mut bytes,
             self.spec.slot,
             self.spec.base_gfn << PAGE_SHIFT,
             &[],
         )?;
-        put(&mut buf, 8, &self.spec.npages.to_le_bytes());
-        set_memregion(hyp, vm_id, &buf)
+        put(&mut bytes, 8, &self.spec.npages.to_le_bytes());
+        set_memregion(hyp, vm_id, &HypPages::new(1)?, &bytes)
     }
 }
 
-/// Tells the hypervisor to forget slot `slot` (a SET_MEMREGION with no pages).
-pub(crate) fn forget(hyp: &Hyp, vm_id: u16, slot: u32) -> Result {
-    let mut buf = KVec::from_elem(0u8, MEMREGION_BUF_SIZE, GFP_KERNEL)?;
-    encode_memregion(&mut buf, slot, 0, &[])?;
-    set_memregion(hyp, vm_id, &buf)
-}
-
-/// Hands an encoded SET_MEMREGION buffer to the hypervisor by physical address.
-fn set_memregion(hyp: &Hyp, vm_id: u16, buf: &KVec<u8>) -> Result {
-    let args = [u64::from(vm_id), MEMREGION_BUF_SIZE as u64, kvec_phys(buf)];
-    hyp.call(func::SET_MEMREGION, &args).map(|_| ())
+/// Copies an encoded SET_MEMREGION buffer into `buf` (8 KiB, physically contiguous) and
+/// hands it to the hypervisor by physical address.
+fn set_memregion(hyp: &Hyp, vm_id: u16, buf: &HypPages, bytes: &[u8]) -> Result {
+    for (i, half) in bytes.chunks(PAGE_SIZE).enumerate() {
+        buf.page(i).ok_or(EINVAL)?.write_bytes(0, half)?;
+    }
+    hyp.set_memregion(vm_id, buf, MEMREGION_BUF_SIZE as u64)
 }
 
 #[kunit_tests(gzvm_memslot)]

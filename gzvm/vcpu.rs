@@ -7,21 +7,22 @@
 //! vCPU runs until an exit that userspace must see, and the page is copied back. Exits the
 //! kernel can handle (page faults, host interrupts, EOI reports, IPIs, idle, in-kernel
 //! hypercalls, MMIO writes that hit an ioeventfd) never reach userspace. Before each entry
-//! the vCPU injects what irqfds were signalled with; an IDLE exit (WFI) sleeps on the VM's
-//! doorbell until an interrupt may be pending. Signals are checked only before entering the guest, so an exit that is bound
-//! for userspace is never lost to a signal: it is returned with 0, and the signal is
-//! handled when the ioctl returns.
+//! the vCPU injects what irqfds were signalled with (simulator conduit); an IDLE exit (WFI)
+//! sleeps until the guest's virtual timer is due or an interrupt may be pending. Signals
+//! are checked only before entering the guest, so an exit that is bound for userspace is
+//! never lost to a signal: it is returned with 0, and the signal is handled when the ioctl
+//! returns.
 
 use kernel::{
     anon_file::{self, AnonFile},
     arch_timer,
     fs::{file::flags, File},
-    new_mutex,
+    new_condvar, new_spinlock,
     prelude::*,
     resched::cond_resched,
     sync::{
-        atomic::{Atomic, Relaxed},
-        Arc, ArcBorrow, Mutex,
+        atomic::{Acquire, Atomic, Release},
+        Arc, ArcBorrow, CondVar, SpinLock,
     },
     time::{
         hrtimer::{
@@ -31,12 +32,12 @@ use kernel::{
         Delta, Monotonic,
     },
     uaccess::UserSlice,
-    user_pages::ContigPages,
+    user_pages::PfnPage,
 };
 
 use crate::{
-    hypercall::{func, tuple},
-    irq::Line,
+    hypercall::ext,
+    hypmem::HypPages,
     uapi::{self, exit, OneReg, VCPU_RUN_SIZE},
     vm::{Paging, Vm},
 };
@@ -56,8 +57,9 @@ mod run {
     pub(crate) const EXC_RESERVED: usize = 24;
 }
 
-/// `struct gzvm_vcpu_hwstate` (page 1 of the shared pages): `nr_lrs`, padding, 16 list
-/// registers (GICv3 `ICH_LR_EL2` layout), then the virtual timer.
+/// `struct gzvm_vcpu_hwstate` (page 1 of the shared pages, ACK 6.6 `gzvm_arch_common.h`):
+/// `nr_lrs`, padding, 16 list registers (GICv3 `ICH_LR_EL2` layout), then the virtual
+/// timer (v13 21-22/25). The hypervisor writes it; the driver only reads it.
 mod hwstate {
     pub(crate) const NR_LRS: usize = 0;
     pub(crate) const LR: usize = 8;
@@ -70,60 +72,99 @@ mod hwstate {
     pub(crate) const VTIMER_MIGRATE: usize = VTIMER_DELAY + 8;
 }
 
-/// The virtual timer's PPI (id 27).
-const VTIMER_PPI: u32 = 27;
+/// A lock a caller can stop waiting for: held by RUN for as long as the vCPU runs (or
+/// idles); register access waits for it killably, as KVM's vCPU ioctls do
+/// (`mutex_lock_killable(&vcpu->mutex)`).
+#[pin_data]
+struct VcpuLock {
+    #[pin]
+    busy: SpinLock<bool>,
+    #[pin]
+    cv: CondVar,
+}
+
+/// Holds a [`VcpuLock`]; releases it when dropped.
+struct VcpuGuard<'a>(&'a VcpuLock);
+
+impl VcpuLock {
+    fn new() -> impl PinInit<Self> {
+        pin_init!(VcpuLock {
+            busy <- new_spinlock!(false, "gzvm_vcpu_lock"),
+            cv <- new_condvar!("gzvm_vcpu_lock"),
+        })
+    }
+
+    /// Takes the lock; `EINTR` if a signal arrives while waiting.
+    fn lock(&self) -> Result<VcpuGuard<'_>> {
+        let mut busy = self.busy.lock();
+        while *busy {
+            if self.cv.wait_interruptible(&mut busy) {
+                return Err(EINTR);
+            }
+        }
+        *busy = true;
+        Ok(VcpuGuard(self))
+    }
+}
+
+impl Drop for VcpuGuard<'_> {
+    fn drop(&mut self) {
+        *self.0.busy.lock() = false;
+        self.0.cv.notify_one();
+    }
+}
 
 /// A virtual CPU.
 #[pin_data(PinnedDrop)]
 pub(crate) struct Vcpu {
     vm: Arc<Vm>,
     id: u32,
-    /// Page 0: the run page shared with the hypervisor; page 1: hardware state.
-    shared: ContigPages,
+    /// Page 0: the run page shared with the hypervisor; page 1: hardware state. Lent to
+    /// the hypervisor from CREATE_VCPU until it let go (`Option` so that `drop` can hand
+    /// pages the hypervisor kept to the VM).
+    shared: Option<HypPages>,
+    /// The hypervisor's vCPU exists.
+    created: Atomic<bool>,
     /// Serialises RUN and register access.
     #[pin]
-    run_lock: Mutex<()>,
+    run_lock: VcpuLock,
     /// Wakes the vCPU from IDLE when the guest's virtual timer is due.
     #[pin]
     vtimer: HrTimer<Vcpu>,
-    /// `vtimer` fired during the current IDLE wait.
-    vtimer_fired: Atomic<bool>,
 }
 
 impl Vcpu {
     /// `GZVM_CREATE_VCPU`: creates the vCPU in the hypervisor and returns its new fd.
+    ///
+    /// Everything that can fail for lack of memory is allocated before CREATE_VCPU; after
+    /// it, a failure drops the vCPU, which destroys it in the hypervisor before its pages
+    /// are freed.
     pub(crate) fn create(vm: Arc<Vm>, id: u32) -> Result<u32> {
-        let shared = ContigPages::new(1)?;
-        vm.hyp
-            .call(func::CREATE_VCPU, &[tuple(vm.id, id), shared.phys()])?;
-        // From here the vCPU's drop destroys the hypervisor vCPU.
-        let owner = vm.clone();
+        let shared = HypPages::new(1)?;
         let vcpu = Arc::pin_init(
             try_pin_init!(Vcpu {
-                vm: owner,
+                vm: vm.clone(),
                 id,
-                shared,
-                run_lock <- new_mutex!(()),
+                shared: Some(shared),
+                created: Atomic::new(false),
+                run_lock <- VcpuLock::new(),
                 vtimer <- HrTimer::new(),
-                vtimer_fired: Atomic::new(false),
             }),
             GFP_KERNEL,
-        )
-        .inspect_err(|_| {
-            let _ = vm.hyp.call(func::DESTROY_VCPU, &[tuple(vm.id, id)]);
-        })?;
-        let name = c"gzvm-vcpu";
-        anon_file::create_fd::<Vcpu>(name, vcpu, flags::O_RDWR | flags::O_CLOEXEC)
+        )?;
+        vm.hyp.create_vcpu(vm.id, id, vcpu.shared()?)?;
+        vcpu.created.store(true, Release);
+        anon_file::create_fd::<Vcpu>(c"gzvm-vcpu", vcpu, flags::O_RDWR | flags::O_CLOEXEC)
     }
 
-    fn tuple(&self) -> u64 {
-        tuple(self.vm.id, self.id)
+    fn shared(&self) -> Result<&HypPages> {
+        self.shared.as_ref().ok_or(EINVAL)
     }
 
     /// `GZVM_RUN`.
     fn run(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
-        let _guard = self.run_lock.lock();
-        let page = self.shared.page(0).ok_or(EINVAL)?;
+        let _guard = self.run_lock.lock()?;
+        let page = self.shared()?.page(0).ok_or(EINVAL)?;
         let user = UserSlice::new(UserPtr::from_addr(arg), VCPU_RUN_SIZE);
         let (mut reader, mut writer) = user.reader_writer();
         let mut buf = [0u8; VCPU_RUN_SIZE];
@@ -139,19 +180,12 @@ impl Vcpu {
 
         let ret = loop {
             if kernel::current!().signal_pending() {
-                let _ = self
-                    .vm
-                    .hyp
-                    .call(func::INFORM_EXIT, &[u64::from(self.vm.id)]);
+                self.vm.hyp.inform_exit(self.vm.id);
                 break Err(ERESTARTSYS);
             }
             self.vm.irq.service();
             let stamp = self.vm.irq.wake.doorbell.stamp();
-            let [reason, _, _] = match self.vm.hyp.call(func::RUN, &[self.tuple()]) {
-                Ok(r) => r,
-                Err(e) => break Err(e),
-            };
-            let reason = reason as u32;
+            let reason = self.vm.hyp.run(self.vm.id, self.id);
             match self.handle_exit(reason, &page, stamp) {
                 Ok(true) => break Ok(0),
                 Ok(false) => cond_resched(),
@@ -168,7 +202,7 @@ impl Vcpu {
     fn handle_exit(
         self: ArcBorrow<'_, Self>,
         reason: u32,
-        page: &kernel::user_pages::PfnPage<'_>,
+        page: &PfnPage<'_>,
         stamp: u64,
     ) -> Result<bool> {
         match reason {
@@ -238,29 +272,36 @@ impl Vcpu {
             .flatten()
             .find(|s| s.spec.contains(gfn))
             .ok_or(EFAULT)?;
-        let slot_id = u64::from(slot.spec.slot);
+        let slot_id = slot.spec.slot;
         match vm.paging {
             Paging::FullyPopulated => Err(EFAULT),
             Paging::Demand4K => {
-                let pfn = slot.pin_page(gfn - slot.spec.base_gfn)?;
-                vm.hyp
-                    .call(func::MAP_GUEST, &[u64::from(vm.id), slot_id, pfn, gfn, 1])
-                    .map(|_| ())
+                let page = slot.pin_page(gfn - slot.spec.base_gfn)?;
+                vm.hyp.map_guest(vm.id, slot_id, page, gfn)
             }
             Paging::Demand2M => {
-                let buf = vm
-                    .block_buf
-                    .as_ref()
-                    .and_then(|b| b.page(0))
-                    .ok_or(EFAULT)?;
-                let start = core::cmp::max(gfn & !511, slot.spec.base_gfn);
-                let end = core::cmp::min((gfn & !511) + 512, slot.spec.base_gfn + slot.spec.npages);
-                for (i, g) in (start..end).enumerate() {
-                    let pfn = slot.pin_page(g - slot.spec.base_gfn)?;
-                    buf.write(i * 8, 8, pfn)?;
+                // v13 17/25 `handle_block_demand_page`: the 2 MiB block clipped to the slot,
+                // in batches of the hypervisor's size, each batch's frame numbers written
+                // from the start of the shared buffer.
+                let _block = vm.block_lock.lock();
+                let buf = vm.hv.block_buf.as_ref().ok_or(EFAULT)?;
+                let frames = buf.page(0).ok_or(EFAULT)?;
+                let base = slot.spec.base_gfn;
+                let mut start = core::cmp::max(gfn & !511, base);
+                let end = core::cmp::min((gfn & !511) + 512, base + slot.spec.npages);
+                let batch = vm.hyp.batches.map;
+                while start < end {
+                    let n = core::cmp::min(batch, end - start);
+                    for i in 0..n {
+                        let pfn = slot.pin_page(start + i - base)?.pfn();
+                        frames.write(i as usize * 8, 8, pfn)?;
+                    }
+                    // SAFETY: The first `n` frames of the VM's block buffer are pages the
+                    // slot keeps pinned until the hypervisor let go of them.
+                    unsafe { vm.hyp.map_guest_block(vm.id, slot_id, start, n) }?;
+                    start += n;
                 }
-                let args = [u64::from(vm.id), slot_id, start, end - start];
-                vm.hyp.call(func::MAP_GUEST_BLOCK, &args).map(|_| ())
+                Ok(())
             }
         }
     }
@@ -268,10 +309,10 @@ impl Vcpu {
     /// PTP: real time and counter, each split in high and low 32 bits, in the answer's
     /// x0..x3 (the virtual counter is the physical one less the vtimer offset, which the
     /// hypervisor keeps in the hardware-state page).
-    fn ptp(&self, page: &kernel::user_pages::PfnPage<'_>) -> Result {
+    fn ptp(&self, page: &PfnPage<'_>) -> Result {
         let snap = kernel::clock_snapshot::snapshot();
         let virt = page.read(run::HC_ARGS + 8, 8)? == 0;
-        let offset = match (virt, self.shared.page(1)) {
+        let offset = match (virt, self.shared()?.page(1)) {
             (true, Some(hw)) => hw.read(hwstate::VTIMER_OFFSET, 8)?,
             _ => 0,
         };
@@ -298,48 +339,46 @@ impl Vcpu {
             .flatten()
             .find(|s| s.spec.contains(gfn))
         {
-            let idx = (gfn - slot.spec.base_gfn) as usize;
-            if let Some(p) = slot.pages.get_mut(idx) {
-                *p = None;
-            }
+            // Unpinned when dropped here.
+            drop(slot.pins.take(gfn - slot.spec.base_gfn));
         }
     }
 
-    /// The guest waits for an interrupt (WFI): sleep until one may have arrived (the
-    /// doorbell), a signal is pending (the loop checks it before re-entering the guest) or
-    /// the guest's virtual timer is due. The hypervisor says when the timer fires
-    /// (`vtimer_delay` counter cycles, valid with `vtimer_migrate`): an hrtimer rings the
-    /// doorbell then, and the timer's PPI is raised for this vCPU, as upstream does.
+    /// The guest waits for an interrupt (WFI): v13 23/25 `gzvm_handle_guest_idle`. When the
+    /// hypervisor says the guest's virtual timer fires in `vtimer_delay` counter cycles
+    /// (`vtimer_migrate` set), sleep until then (an hrtimer) or until an interrupt may have
+    /// arrived (the doorbell), or a signal is pending (the loop checks it before
+    /// re-entering); the hypervisor then injects the timer itself. Without a timer upstream
+    /// re-enters the guest at once; with the Ghaf `IDLE_BLOCK` extension the hypervisor
+    /// promises that only an injection or an IPI can wake the vCPU, so it sleeps until one.
     fn idle(self: ArcBorrow<'_, Self>, stamp: u64) -> Result {
-        let hw = self.shared.page(1).ok_or(EINVAL)?;
-        let timer = if hw.read(hwstate::VTIMER_MIGRATE, 4)? != 0 {
+        let hw = self.shared()?.page(1).ok_or(EINVAL)?;
+        let delay = if hw.read(hwstate::VTIMER_MIGRATE, 4)? != 0 {
             let cycles = hw.read(hwstate::VTIMER_DELAY, 8)?;
-            // No counter frequency: do not sleep past the next jiffy.
-            Some(arch_timer::cycles_to_delta(cycles, arch_timer::rate()).unwrap_or(Delta::ZERO))
+            // No counter frequency: do not sleep at all.
+            arch_timer::cycles_to_delta(cycles, arch_timer::rate()).unwrap_or(Delta::ZERO)
         } else {
-            None
+            Delta::ZERO
         };
-        // The handle cancels the timer (waiting for its callback) when dropped.
-        let armed = timer.map(|delay| Arc::<Self>::from(self).start(delay));
-        self.vm.irq.wake.doorbell.wait(stamp);
-        drop(armed);
-        hw.write(hwstate::VTIMER_MIGRATE, 4, 0)?;
-        hw.write(hwstate::VTIMER_DELAY, 8, 0)?;
-        if self.vtimer_fired.xchg(false, Relaxed) {
-            self.vm.irq.set_line(Line::ppi(self.id, VTIMER_PPI), true)?;
+        if delay > Delta::ZERO {
+            // The handle cancels the timer (waiting for its callback) when dropped.
+            let armed = Arc::<Self>::from(self).start(delay);
+            self.vm.irq.wake.doorbell.wait(stamp);
+            drop(armed);
+        } else if self.vm.has(ext::IDLE_BLOCK) {
+            self.vm.irq.wake.doorbell.wait(stamp);
         }
         Ok(())
     }
 
-    /// An IRQ exit may carry EOI reports: list registers in the hardware-state page that
-    /// are invalid with the EOI bit set, for interrupts the guest deactivated. Level SPIs
-    /// among them are completed (line lowered, resamplefds signalled).
+    /// Ghaf `EOI_REPORT` extension: an IRQ exit lists, in the hardware-state page, the
+    /// level SPIs the guest deactivated (invalid list registers with the EOI bit set).
     fn sync_eois(&self) -> Result {
-        let hw = self.shared.page(1).ok_or(EINVAL)?;
-        let n = hw.read(hwstate::NR_LRS, 4)? as usize;
-        if n == 0 {
+        if !self.vm.has(ext::EOI_REPORT) {
             return Ok(());
         }
+        let hw = self.shared()?.page(1).ok_or(EINVAL)?;
+        let n = hw.read(hwstate::NR_LRS, 4)? as usize;
         for i in 0..core::cmp::min(n, hwstate::MAX_LRS) {
             let lr = hw.read(hwstate::LR + 8 * i, 8)?;
             let id = (lr & 0xffff_ffff) as u32;
@@ -347,7 +386,7 @@ impl Vcpu {
                 self.vm.irq.eoi(id - 32)?;
             }
         }
-        hw.write(hwstate::NR_LRS, 4, 0)
+        Ok(())
     }
 
     fn one_reg(&self, arg: usize, set: bool) -> Result<isize> {
@@ -360,17 +399,14 @@ impl Vcpu {
         }
         let size = 1usize << shift;
         let user = UserSlice::new(UserPtr::from_addr(r.addr as usize), size);
-        let _guard = self.run_lock.lock();
+        let _guard = self.run_lock.lock()?;
+        let (vm, hyp) = (self.vm.id, &self.vm.hyp);
         if set {
             let mut bytes = [0u8; 8];
             user.reader().read_slice(&mut bytes[..size])?;
-            let v = u64::from_le_bytes(bytes);
-            self.vm
-                .hyp
-                .call(func::SET_ONE_REG, &[self.tuple(), r.id, v])?;
+            hyp.set_one_reg(vm, self.id, r.id, u64::from_le_bytes(bytes))?;
         } else {
-            let [v, _, _] = self.vm.hyp.call(func::GET_ONE_REG, &[self.tuple(), r.id])?;
-            let bytes = v.to_le_bytes();
+            let bytes = hyp.get_one_reg(vm, self.id, r.id)?.to_le_bytes();
             user.writer().write_slice(&bytes[..size])?;
         }
         Ok(0)
@@ -381,7 +417,6 @@ impl HrTimerCallback for Vcpu {
     type Pointer<'a> = Arc<Vcpu>;
 
     fn run(this: ArcBorrow<'_, Vcpu>, _ctx: HrTimerCallbackContext<'_, Vcpu>) -> HrTimerRestart {
-        this.vtimer_fired.store(true, Relaxed);
         this.vm.irq.wake.doorbell.ring();
         HrTimerRestart::NoRestart
     }
@@ -411,7 +446,18 @@ impl AnonFile for Vcpu {
 #[pinned_drop]
 impl PinnedDrop for Vcpu {
     fn drop(self: Pin<&mut Self>) {
-        // The hypervisor lets go of the shared pages before they are freed (after this).
-        let _ = self.vm.hyp.call(func::DESTROY_VCPU, &[self.tuple()]);
+        if !self.created.load(Acquire) {
+            return;
+        }
+        let (vm, id) = (self.vm.clone(), self.id);
+        let this = self.project();
+        let Some(pages) = this.shared.take() else {
+            return;
+        };
+        // The hypervisor lets go of the shared pages before they are freed; if it does not
+        // destroy the vCPU, they stay lent until DESTROY_VM (or are leaked).
+        if vm.hyp.destroy_vcpu(vm.id, id, &pages).is_err() {
+            vm.inner.lock().adopt(pages);
+        }
     }
 }

@@ -15,25 +15,30 @@ use kernel::{
     anon_file::{self, AnonFile},
     fs::{file::flags, File},
     mm::Mm,
-    new_mutex,
+    new_mutex, pr_info_once,
     prelude::*,
-    sync::{aref::ARef, Arc, ArcBorrow, Mutex},
+    resched::cond_resched,
+    sync::{
+        aref::ARef,
+        atomic::{Acquire, Atomic, Release},
+        Arc, ArcBorrow, Mutex,
+    },
+    alloc::kvec::PushError,
     uaccess::UserSlice,
-    user_pages::{with_current_mm, ContigPages},
+    user_pages::with_current_mm,
 };
 
 use crate::{
     caps,
-    hypercall::{func, Hyp},
+    hypercall::{ext, Hyp},
+    hypmem::HypPages,
     irq::{IrqChip, Line},
-    memslot::{self, Slot, SlotSpec},
+    memslot::{Pins, Slot, SlotSpec},
     uapi::{
         self, CreateDevice, DtbConfig, EnableCap, Ioeventfd, IrqLevel, Irqfd, UserMemoryRegion,
     },
     vcpu::Vcpu,
 };
-
-const SZ_2M: u64 = 2 << 20;
 
 /// How guest memory reaches the hypervisor, decided at creation by what it accepts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +56,85 @@ pub(crate) struct VmInner {
     pub(crate) slots: [Option<Slot>; uapi::GZVM_MAX_MEM_REGION as usize],
     /// Bit `n` set: vCPU id `n` exists (or existed: ids are not reused).
     vcpu_ids: u32,
+    /// Pages the hypervisor may still map that belong to no slot (a slot whose setting
+    /// failed half way); kept until DESTROY_VM.
+    retired: KVec<Pins>,
+    /// Shared pages of vCPUs the hypervisor refused to destroy; freed after DESTROY_VM.
+    pub(crate) orphans: KVec<HypPages>,
+}
+
+impl VmInner {
+    /// Keeps `pins` until the VM goes; leaks them if there is no memory to remember them.
+    fn retire(&mut self, mut pins: Pins) {
+        if self.retired.reserve(1, GFP_KERNEL_ACCOUNT).is_err() {
+            pins.leak();
+            return;
+        }
+        if let Err(PushError(mut pins)) = self.retired.push_within_capacity(pins) {
+            pins.leak();
+        }
+    }
+
+    /// Keeps the shared pages of a vCPU the hypervisor did not destroy until DESTROY_VM;
+    /// leaks them (they are lent) if there is no memory to remember them.
+    pub(crate) fn adopt(&mut self, pages: HypPages) {
+        if self.orphans.reserve(1, GFP_KERNEL_ACCOUNT).is_ok() {
+            let _ = self.orphans.push_within_capacity(pages);
+        }
+    }
+
+    /// Pages pinned for the guest.
+    fn pinned(&self) -> u64 {
+        let slots: u64 = self.slots.iter().flatten().map(|s| s.pins.count()).sum();
+        slots + self.retired.iter().map(Pins::count).sum::<u64>()
+    }
+}
+
+/// The hypervisor's VM: destroyed when dropped (or by [`HypVm::destroy`]), and the block
+/// buffer freed only once the hypervisor let go of it.
+pub(crate) struct HypVm {
+    pub(crate) hyp: Arc<Hyp>,
+    pub(crate) id: u16,
+    /// 512 page frame numbers for MAP_GUEST_BLOCK (Demand2M only), lent to the hypervisor.
+    pub(crate) block_buf: Option<HypPages>,
+    destroyed: Atomic<bool>,
+}
+
+impl HypVm {
+    /// Destroys the VM in the hypervisor, unless done already: DESTROY_VM, called again
+    /// while the hypervisor answers busy (each call reclaims a batch of pages: `pinned`
+    /// bounds the calls needed). Returns whether the hypervisor let go of the VM.
+    pub(crate) fn destroy(&self, pinned: u64) -> bool {
+        if self.destroyed.load(Acquire) {
+            return true;
+        }
+        let calls = pinned / self.hyp.batches.destroy.max(1) + 1024;
+        for _ in 0..calls {
+            match self.hyp.destroy_vm(self.id, self.block_buf.as_ref()) {
+                Ok(()) => {
+                    self.destroyed.store(true, Release);
+                    return true;
+                }
+                Err(e) if e == EAGAIN => cond_resched(),
+                Err(e) => {
+                    pr_err!("DESTROY_VM {} failed ({:?}): leaking its memory\n", self.id, e);
+                    return false;
+                }
+            }
+        }
+        pr_err!(
+            "DESTROY_VM {} still busy after {} calls: leaking its memory\n",
+            self.id,
+            calls
+        );
+        false
+    }
+}
+
+impl Drop for HypVm {
+    fn drop(&mut self) {
+        self.destroy(0);
+    }
 }
 
 /// A virtual machine.
@@ -59,12 +143,16 @@ pub(crate) struct Vm {
     pub(crate) hyp: Arc<Hyp>,
     pub(crate) id: u16,
     pub(crate) paging: Paging,
+    /// The Ghaf extensions the hypervisor granted ([`ext`]).
+    pub(crate) ext: u64,
     /// The address space of the process that created the VM: the only one whose memory
     /// may back guest RAM.
     mm: ARef<Mm>,
-    /// 512 page frame numbers for MAP_GUEST_BLOCK (Demand2M only); shared with the
-    /// hypervisor by physical address.
-    pub(crate) block_buf: Option<ContigPages>,
+    /// The hypervisor's VM. Destroyed in `drop`, before the slots' pages are unpinned.
+    pub(crate) hv: HypVm,
+    /// Serialises MAP_GUEST_BLOCK calls, which share the block buffer.
+    #[pin]
+    pub(crate) block_lock: Mutex<()>,
     #[pin]
     pub(crate) inner: Mutex<VmInner>,
     /// Interrupt lines, irqfds, ioeventfds and the doorbell idle vCPUs sleep on. Dropped
@@ -75,60 +163,71 @@ pub(crate) struct Vm {
 
 impl Vm {
     /// `GZVM_CREATE_VM`: creates the VM and returns its new fd.
+    ///
+    /// The hypercalls are upstream's, in upstream's order (ACK 6.6 `gzvm_create_vm`, v13
+    /// 17/25 and 23/25): CREATE_VM, ENABLE_DEMAND_PAGING, BLOCK_BASED_DEMAND_PAGING,
+    /// ENABLE_IDLE; then the Ghaf extension negotiation.
     pub(crate) fn create(hyp: &Arc<Hyp>, vm_type: u64) -> Result<u32> {
         let mm: ARef<Mm> = with_current_mm(|mm| ARef::from(&**mm)).ok_or(EINVAL)?;
-        let [id, _, _] = hyp.call(func::CREATE_VM, &[vm_type])?;
-        let id = id as u16;
-        // From here on, every error path drops `guard`, which destroys the VM.
-        let guard = DestroyOnDrop { hyp, id: Some(id) };
+        let id = hyp.create_vm(vm_type)?;
+        // From here on, dropping `hv` destroys the VM (before freeing the block buffer).
+        let mut hv = HypVm {
+            hyp: hyp.clone(),
+            id,
+            block_buf: None,
+            destroyed: Atomic::new(false),
+        };
+        let paging = Self::choose_paging(&mut hv)?;
+        // IDLE exits are wanted but optional; upstream only logs a refusal.
+        if hyp.enable_cap(id, uapi::GZVM_CAP_ENABLE_IDLE, &[]).is_err() {
+            pr_info_once!("hypervisor does not support idle exits\n");
+        }
+        let ext = hyp.negotiate(id, ext::ALL);
 
-        let (paging, block_buf) = Self::choose_paging(hyp, id)?;
-        // IDLE exits are wanted but optional.
-        let _ = hyp.call(
-            func::ENABLE_CAP,
-            &[u64::from(id), uapi::GZVM_CAP_ENABLE_IDLE],
-        );
-
-        let irq = IrqChip::new(hyp.clone(), id)?;
+        let irq = IrqChip::new(hyp.clone(), id, ext)?;
         let vm = Arc::pin_init(
             try_pin_init!(Vm {
                 hyp: hyp.clone(),
                 id,
                 paging,
+                ext,
                 mm,
-                block_buf,
+                hv,
+                block_lock <- new_mutex!(()),
                 inner <- new_mutex!(VmInner {
                     slots: Default::default(),
                     vcpu_ids: 0,
+                    retired: KVec::new(),
+                    orphans: KVec::new(),
                 }),
                 irq <- irq,
             }),
             GFP_KERNEL,
         )?;
-        // The VM object now owns the hypervisor VM.
-        guard.disarm();
         anon_file::create_fd::<Vm>(c"gzvm-vm", vm, flags::O_RDWR | flags::O_CLOEXEC)
     }
 
-    fn choose_paging(hyp: &Hyp, id: u16) -> Result<(Paging, Option<ContigPages>)> {
-        let vm = u64::from(id);
-        if hyp
-            .call(func::ENABLE_CAP, &[vm, uapi::GZVM_CAP_ENABLE_DEMAND_PAGING])
+    /// Demand paging if the hypervisor takes it, in 2 MiB blocks if it takes those too
+    /// (ACK 6.6 `setup_mem_alloc_mode`).
+    fn choose_paging(hv: &mut HypVm) -> Result<Paging> {
+        if hv
+            .hyp
+            .enable_cap(hv.id, uapi::GZVM_CAP_ENABLE_DEMAND_PAGING, &[])
             .is_err()
         {
-            return Ok((Paging::FullyPopulated, None));
+            return Ok(Paging::FullyPopulated);
         }
-        let buf = ContigPages::new(0)?;
-        let block = [
-            vm,
-            uapi::GZVM_CAP_BLOCK_BASED_DEMAND_PAGING,
-            SZ_2M,
-            buf.phys(),
-        ];
-        match hyp.call(func::ENABLE_CAP, &block) {
-            Ok(_) => Ok((Paging::Demand2M, Some(buf))),
-            Err(_) => Ok((Paging::Demand4K, None)),
+        let buf = HypPages::new(0)?;
+        if hv.hyp.enable_block_paging(hv.id, &buf).is_err() {
+            return Ok(Paging::Demand4K);
         }
+        hv.block_buf = Some(buf);
+        Ok(Paging::Demand2M)
+    }
+
+    /// Whether extension `bit` was granted.
+    pub(crate) fn has(&self, bit: u64) -> bool {
+        self.ext & bit != 0
     }
 
     /// Fails unless the caller runs in the address space that created the VM.
@@ -161,10 +260,15 @@ impl Vm {
             self.check_vmas(spec)?;
         }
 
-        // Replacing or deleting: the hypervisor forgets the old mapping before its pages
-        // are unpinned (by dropping the old slot).
+        // Deleting or replacing: upstream has no call that makes the hypervisor let go of
+        // a slot, so only a hypervisor with the Ghaf extension can; the old slot's pages
+        // are unpinned once it did.
         if inner.slots.get(idx).ok_or(EINVAL)?.is_some() {
-            memslot::forget(&self.hyp, self.id, r.slot)?;
+            if !self.has(ext::RELEASE_SLOT) {
+                pr_info_once!("this hypervisor cannot release a memory slot before the VM goes\n");
+                return Err(EOPNOTSUPP);
+            }
+            self.hyp.release_slot(self.id, r.slot)?;
             if let Some(s) = inner.slots.get_mut(idx) {
                 *s = None;
             }
@@ -173,25 +277,27 @@ impl Vm {
             return Ok(());
         };
 
-        let purpose = [
-            u64::from(self.id),
-            spec.base_gfn << 12,
-            spec.npages << 12,
-            u64::from(spec.flags),
-        ];
         self.hyp
-            .call(func::MEMREGION_PURPOSE, &purpose)
+            .memregion_purpose(self.id, spec.base_gfn << 12, spec.npages << 12, spec.flags)
             .map_err(|_| EFAULT)?;
 
-        let mut slot = Slot::new(spec)?;
-        match self.paging {
+        let mut slot = Slot::new(spec);
+        let told = match self.paging {
             Paging::FullyPopulated => slot.populate(&self.hyp, self.id),
             Paging::Demand4K | Paging::Demand2M => slot.announce(&self.hyp, self.id),
+        };
+        if let Err(e) = told {
+            // Part of the slot may be mapped by the hypervisor: release it if it can, else
+            // keep those pages pinned until the VM goes.
+            if slot.pins.count() != 0 {
+                let released =
+                    self.has(ext::RELEASE_SLOT) && self.hyp.release_slot(self.id, r.slot).is_ok();
+                if !released {
+                    inner.retire(core::mem::take(&mut slot.pins));
+                }
+            }
+            return Err(if e == EFAULT || e == ENOMEM { e } else { EFAULT });
         }
-        .inspect_err(|_| {
-            // Undo whatever part of the slot the hypervisor was told about.
-            let _ = memslot::forget(&self.hyp, self.id, spec.slot);
-        })?;
         if let Some(s) = inner.slots.get_mut(idx) {
             *s = Some(slot);
         }
@@ -230,17 +336,19 @@ impl Vm {
         })
     }
 
+    /// `GZVM_ENABLE_CAP` (ACK 6.6 `gzvm_vm_ioctl_arch_enable_cap`): the protected-VM
+    /// sub-commands and ENABLE_IDLE are forwarded; the paging capabilities carry physical
+    /// addresses and are driver-internal.
     fn enable_cap(&self, arg: usize) -> Result<isize> {
         let (mut reader, mut writer) =
             UserSlice::new(UserPtr::from_addr(arg), size_of::<EnableCap>()).reader_writer();
         let mut cap: EnableCap = reader.read()?;
-        let vm = u64::from(self.id);
         match cap.cap {
             uapi::GZVM_CAP_PROTECTED_VM => match cap.args[0] {
                 uapi::GZVM_CAP_PVM_GET_PVMFW_SIZE => {
-                    let [size, _, _] = self
+                    let size = self
                         .hyp
-                        .call(func::ENABLE_CAP, &[vm, cap.cap, cap.args[0]])
+                        .enable_cap(self.id, cap.cap, &cap.args)
                         .map_err(|_| EINVAL)?;
                     cap.args[1] = size;
                     writer.write(&cap)?;
@@ -252,17 +360,15 @@ impl Vm {
                     if self.paging == Paging::Demand4K {
                         self.map_all()?;
                     }
-                    self.hyp
-                        .call(func::ENABLE_CAP, &[vm, cap.cap, cap.args[0], cap.args[1]])?;
+                    self.hyp.enable_cap(self.id, cap.cap, &cap.args)?;
                     Ok(0)
                 }
                 _ => Err(EINVAL),
             },
             uapi::GZVM_CAP_ENABLE_IDLE => {
-                self.hyp.call(func::ENABLE_CAP, &[vm, cap.cap])?;
+                self.hyp.enable_cap(self.id, cap.cap, &cap.args)?;
                 Ok(0)
             }
-            // The paging capabilities carry physical addresses: driver-internal only.
             _ => Err(EINVAL),
         }
     }
@@ -272,11 +378,13 @@ impl Vm {
         self.check_mm()?;
         let mut inner = self.inner.lock();
         for slot in inner.slots.iter_mut().flatten() {
+            let (id, base) = (slot.spec.slot, slot.spec.base_gfn);
             for idx in 0..slot.spec.npages {
-                let pfn = slot.pin_page(idx)?;
-                let gfn = slot.spec.base_gfn + idx;
-                let args = [u64::from(self.id), u64::from(slot.spec.slot), pfn, gfn, 1];
-                self.hyp.call(func::MAP_GUEST, &args)?;
+                let page = slot.pin_page(idx)?;
+                self.hyp.map_guest(self.id, id, page, base + idx)?;
+                if idx % 512 == 511 {
+                    cond_resched();
+                }
             }
         }
         Ok(())
@@ -286,10 +394,7 @@ impl Vm {
         let c: DtbConfig = UserSlice::new(UserPtr::from_addr(arg), size_of::<DtbConfig>())
             .reader()
             .read()?;
-        self.hyp.call(
-            func::SET_DTB_CONFIG,
-            &[u64::from(self.id), c.dtb_addr, c.dtb_size],
-        )?;
+        self.hyp.set_dtb_config(self.id, c.dtb_addr, c.dtb_size)?;
         Ok(0)
     }
 
@@ -301,9 +406,7 @@ impl Vm {
         if l.level > 1 {
             return Err(EINVAL);
         }
-        let vcpus = self.inner.lock().vcpu_ids;
-        self.irq
-            .set_line(Line::decode(l.irq, vcpus)?, l.level == 1)?;
+        self.irq.set_line(Line::decode(l.irq)?, l.level == 1)?;
         Ok(0)
     }
 
@@ -354,43 +457,21 @@ impl AnonFile for Vm {
 #[pinned_drop]
 impl PinnedDrop for Vm {
     fn drop(self: Pin<&mut Self>) {
-        // Every vCPU is gone (each held a reference). The hypervisor releases the VM's
-        // memory before the pinned pages go (the slots are dropped after this).
-        destroy_vm(&self.hyp, self.id);
-    }
-}
-
-/// DESTROY_VM, retried while the hypervisor reports it busy.
-fn destroy_vm(hyp: &Hyp, id: u16) {
-    for _ in 0..1000 {
-        match hyp.call(func::DESTROY_VM, &[u64::from(id)]) {
-            Err(e) if e == EAGAIN => kernel::resched::cond_resched(),
-            Err(e) => {
-                pr_err!("DESTROY_VM {} failed: {:?}\n", id, e);
-                return;
+        // Every vCPU is gone (each held a reference). The hypervisor lets go of the VM's
+        // memory before the pinned pages and the block buffer are released (by the field
+        // drops after this); if it does not, they are leaked.
+        let mut inner = self.inner.lock();
+        if self.hv.destroy(inner.pinned()) {
+            for o in inner.orphans.iter() {
+                o.reclaim();
             }
-            Ok(_) => return,
-        }
-    }
-    pr_err!("DESTROY_VM {} still busy, giving up\n", id);
-}
-
-/// Destroys a VM being created unless disarmed.
-struct DestroyOnDrop<'a> {
-    hyp: &'a Hyp,
-    id: Option<u16>,
-}
-
-impl DestroyOnDrop<'_> {
-    fn disarm(mut self) {
-        self.id = None;
-    }
-}
-
-impl Drop for DestroyOnDrop<'_> {
-    fn drop(&mut self) {
-        if let Some(id) = self.id {
-            destroy_vm(self.hyp, id);
+        } else {
+            for slot in inner.slots.iter_mut().flatten() {
+                slot.pins.leak();
+            }
+            for pins in inner.retired.iter_mut() {
+                pins.leak();
+            }
         }
     }
 }

@@ -19,8 +19,13 @@
 //! active and clears the latch; a level interrupt whose line is still high therefore
 //! comes back after it is deactivated, unless the line was lowered first.
 //!
-//! Deactivating a level-sensitive SPI is reported to the driver (GenieZone's
-//! "maintenance" path): the simulator ends the RUN call with an IRQ exit and lists the
+//! An edge-triggered interrupt is latched by every assertion of its line, as KVM's vGIC
+//! takes every level-1 injection of an edge interrupt (`vgic_validate_injection()`): the
+//! upstream driver's irqfds only ever raise a line (v13 10/25), so this is what makes each
+//! signal one interrupt.
+//!
+//! With the driver's Ghaf `EOI_REPORT` extension, deactivating a level-sensitive SPI is
+//! reported to the driver: the simulator ends the RUN call with an IRQ exit and lists the
 //! interrupt in the hardware-state page as an invalid list register with its EOI bit set.
 //! That is what lets the driver lower the line and signal an irqfd's resamplefd.
 
@@ -195,6 +200,8 @@ pub(crate) struct Gic {
     cpus: [Cpu; MAX_VCPUS],
     /// An SGI was sent: the simulator tells the driver to wake idle vCPUs.
     sgi_sent: bool,
+    /// Report deactivations of level SPIs (the driver negotiated `EOI_REPORT`).
+    pub(crate) report_eois: bool,
 }
 
 impl Gic {
@@ -235,7 +242,7 @@ impl Gic {
     }
 
     /// Sets the input line of PPI `intid` (16..31) of `vcpu`, or of SPI `intid`
-    /// (32..[`NR_IRQS`]). A rising edge on an edge-triggered interrupt latches it.
+    /// (32..[`NR_IRQS`]). Every assertion of an edge-triggered interrupt latches it.
     pub(crate) fn set_line(
         &mut self,
         vcpu: usize,
@@ -246,7 +253,7 @@ impl Gic {
             return Err(());
         }
         let irq = self.irq_mut(vcpu, intid).ok_or(())?;
-        if irq.edge && level && !irq.line {
+        if irq.edge && level {
             irq.latch = true;
         }
         irq.line = level;
@@ -316,7 +323,7 @@ impl Gic {
         let report = match self.irq_mut(vcpu, id) {
             Some(irq) if irq.active => {
                 irq.active = false;
-                id >= 32 && !irq.edge
+                id >= 32 && !irq.edge && self.report_eois
             }
             _ => false,
         };
@@ -705,6 +712,7 @@ mod tests {
     #[test]
     fn level_spi_ack_eoi_and_report() {
         let mut g = gic();
+        g.report_eois = true;
         enable_spi(&mut g, 40);
         assert_eq!(g.set_line(0, 40, true), Ok(()));
         assert_eq!(g.sysreg_read(0, icc::IAR1), Some(40));
@@ -735,6 +743,25 @@ mod tests {
         let mut out = [0u16; MAX_EOI_REPORTS];
         assert_eq!(g.take_eois(0, &mut out), 0);
         assert!(!g.signalled(0));
+        // The line stays high (an upstream irqfd never lowers it): each further
+        // assertion is one more interrupt.
+        g.set_line(0, 33, true).expect("line");
+        assert_eq!(g.sysreg_read(0, icc::IAR1), Some(33));
+        g.sysreg_write(0, TWO_CPUS, icc::EOIR1, 33).expect("eoi");
+        assert!(!g.signalled(0));
+        g.set_line(0, 33, true).expect("line");
+        assert_eq!(g.sysreg_read(0, icc::IAR1), Some(33));
+    }
+
+    #[test]
+    fn level_spi_not_reported_without_the_extension() {
+        let mut g = gic();
+        enable_spi(&mut g, 41);
+        g.set_line(0, 41, true).expect("line");
+        assert_eq!(g.sysreg_read(0, icc::IAR1), Some(41));
+        g.sysreg_write(0, TWO_CPUS, icc::EOIR1, 41).expect("eoi");
+        let mut out = [0u16; MAX_EOI_REPORTS];
+        assert_eq!(g.take_eois(0, &mut out), 0);
     }
 
     #[test]

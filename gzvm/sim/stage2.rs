@@ -9,7 +9,7 @@
 
 use kernel::{prelude::*, user_pages::PfnPage};
 
-use super::cpu::Access;
+use super::{cpu::Access, hyp};
 
 const PAGE_SHIFT: u32 = 12;
 const PAGE_MASK: u64 = (1 << PAGE_SHIFT) - 1;
@@ -117,10 +117,11 @@ impl Stage2 {
     fn page(&self, ipa: u64) -> Access<PfnPage<'static>> {
         match self.lookup(ipa >> PAGE_SHIFT) {
             // SAFETY: Host frames enter the map only from the driver, which keeps them pinned
-            // until it has told the hypervisor to forget them (slot removal, VM destruction).
+            // until the hypervisor let go of them (a released slot, a relinquished page, VM
+            // destruction); `guest_page_held` checks that before each access.
             Lookup::Ram(pfn) => match unsafe { PfnPage::new(pfn) } {
-                Some(p) => Access::Done(p),
-                None => Access::Mmio,
+                Some(p) if hyp::guest_page_held(&p) => Access::Done(p),
+                _ => Access::Mmio,
             },
             Lookup::Unmapped => Access::Fault(ipa & !PAGE_MASK),
             Lookup::None => Access::Mmio,
@@ -187,6 +188,18 @@ impl Stage2 {
             }
         }
         None
+    }
+
+    /// Checks that every mapped page is still pinned (a violation is recorded otherwise).
+    pub(crate) fn audit(&self) {
+        for r in self.regions.iter() {
+            for pfn in r.pfns.iter().filter(|p| **p != 0) {
+                // SAFETY: Only the page descriptor is read, to check the pin.
+                if let Some(p) = unsafe { PfnPage::new(*pfn) } {
+                    hyp::guest_page_held(&p);
+                }
+            }
+        }
     }
 
     /// Whether an access would reach RAM, without doing it.

@@ -144,6 +144,11 @@ impl SimVcpu {
         }
     }
 
+    /// Physical address of the run page (the state page follows it).
+    pub(crate) fn run_pa(&self) -> u64 {
+        self.run_pa
+    }
+
     fn page(&self) -> core::result::Result<PfnPage<'static>, Status> {
         // SAFETY: The run page belongs to the driver's vCPU, which destroys this vCPU before
         // freeing it.
@@ -165,6 +170,10 @@ impl SimVcpu {
     ) -> core::result::Result<u32, Status> {
         let page = self.page()?;
         let fault = |_| Status(status::ERR_FAULT);
+        if vm.gic.report_eois {
+            // Reports are only valid for the exit that carries them.
+            self.hwstate()?.write(hw::NR_LRS, 4, 0).map_err(fault)?;
+        }
         match core::mem::replace(&mut self.pending, Pending::None) {
             Pending::Mmio(acc) => {
                 let data = if acc.is_write {

@@ -8,14 +8,15 @@ use kernel::{prelude::*, user_pages::PfnPage};
 use super::{
     cpu::Cpu,
     gic::{self, Gic},
-    hyp::paging,
+    hyp::{self, paging, take, Knobs, MAP_BATCH},
     stage2::Stage2,
     vcpu::SimVcpu,
 };
 use crate::{
-    hypercall::{func, status},
+    hypercall::{ext, func, status, BLOCK_PAGES, GHAF_CAP_EXT, GHAF_CAP_RELEASE_SLOT},
     uapi,
 };
+use kernel::sync::atomic::Relaxed;
 
 /// A GenieZone status returned to the driver in x0.
 #[derive(Clone, Copy, Debug)]
@@ -33,8 +34,11 @@ const MAX_REGION_PAGES: u64 = 1 << 20;
 
 /// Reads physical memory the driver handed over for the duration of a call.
 pub(crate) fn phys_read(pa: u64, size: usize) -> core::result::Result<u64, Status> {
+    if !hyp::kernel_page_held(pa >> 12) {
+        return Err(INVALID);
+    }
     // SAFETY: The driver owns the page at `pa` (a kernel buffer) for the duration of the
-    // call that named it.
+    // call that named it (checked above as far as the simulator can).
     let page = unsafe { PfnPage::new(pa >> 12) }.ok_or(INVALID)?;
     page.read((pa & 0xfff) as usize, size).map_err(|_| INVALID)
 }
@@ -44,6 +48,8 @@ pub(crate) struct SimVm {
     pub(crate) stage2: Stage2,
     vcpus: [Option<KBox<SimVcpu>>; MAX_VCPUS],
     demand: bool,
+    /// Ghaf extensions granted to the driver for this VM.
+    ext: u64,
     /// Physical address of the driver's 512-entry MAP_GUEST_BLOCK frame list.
     block_buf: Option<u64>,
     idle: bool,
@@ -60,6 +66,7 @@ impl SimVm {
             stage2: Stage2::default(),
             vcpus: Default::default(),
             demand: false,
+            ext: 0,
             block_buf: None,
             idle: false,
             protected: false,
@@ -86,8 +93,25 @@ impl SimVm {
             .ok_or(INVALID)
     }
 
+    /// Checks that the kernel pages this VM holds (run and state pages, block buffer) are
+    /// still allocated.
+    pub(crate) fn audit_kernel_pages(&self) {
+        for v in self.vcpus.iter().flatten() {
+            let pfn = v.run_pa() >> 12;
+            let _ = hyp::kernel_page_held(pfn) && hyp::kernel_page_held(pfn + 1);
+        }
+        if let Some(b) = self.block_buf {
+            hyp::kernel_page_held(b >> 12);
+        }
+    }
+
+    /// Checks that every guest page this VM maps is still pinned.
+    pub(crate) fn audit_guest_pages(&self) {
+        self.stage2.audit();
+    }
+
     /// Handles function `n` with arguments `a` (x1..x7).
-    pub(crate) fn call(&mut self, n: u32, a: &[u64], mode: u32) -> CallResult {
+    pub(crate) fn call(&mut self, n: u32, a: &[u64], knobs: &Knobs) -> CallResult {
         match n {
             func::CREATE_VCPU => {
                 let i = (a[0] & 0xffff) as usize;
@@ -102,6 +126,9 @@ impl SimVm {
             func::DESTROY_VCPU => {
                 let i = (a[0] & 0xffff) as usize;
                 let e = self.vcpus.get_mut(i).ok_or(INVALID)?;
+                if e.is_none() || take(&knobs.vcpu_destroy_fail) {
+                    return Err(INVALID);
+                }
                 *e = None;
                 Ok([0; 3])
             }
@@ -142,7 +169,7 @@ impl SimVm {
                 Ok([0; 3])
             }
             func::MAP_GUEST_BLOCK => self.map_block(a[1] as u32, a[2], a[3]),
-            func::ENABLE_CAP => self.enable_cap(a, mode),
+            func::ENABLE_CAP => self.enable_cap(a, knobs),
             func::SET_DTB_CONFIG => {
                 self.dtb = Some((a[1], a[2]));
                 Ok([0; 3])
@@ -154,8 +181,7 @@ impl SimVm {
         }
     }
 
-    /// SET_MEMREGION: a slot's extent (demand paging) or pages (fully populated); no pages
-    /// and no extent forgets the slot.
+    /// SET_MEMREGION: a slot's extent (demand paging) or pages (fully populated).
     fn set_memregion(&mut self, size: u64, pa: u64) -> CallResult {
         if size != crate::memslot::MEMREGION_BUF_SIZE as u64 || pa & 0xfff != 0 {
             return Err(INVALID);
@@ -167,10 +193,6 @@ impl SimVm {
         let gpa = rd(16, 8)?;
         if count > crate::memslot::MAX_CONSTITUENTS || gpa & 0xfff != 0 {
             return Err(INVALID);
-        }
-        if total == 0 && count == 0 {
-            self.stage2.remove_slot(slot);
-            return Ok([0; 3]);
         }
         if total == 0 || total > MAX_REGION_PAGES {
             return Err(INVALID);
@@ -204,9 +226,13 @@ impl SimVm {
         Ok([0; 3])
     }
 
+    /// MAP_GUEST_BLOCK(vm, slot, start gfn, n): the frame numbers are at the start of the
+    /// block buffer, at most one batch (the size the simulator asked for) per call, within
+    /// one 2 MiB block (v13 17/25 `handle_block_demand_page`).
     fn map_block(&mut self, slot: u32, start_gfn: u64, n: u64) -> CallResult {
         let buf = self.block_buf.ok_or(INVALID)?;
-        if n == 0 || n > 512 || start_gfn / 512 != (start_gfn + n - 1) / 512 {
+        let block = |g: u64| g / BLOCK_PAGES;
+        if n == 0 || n > MAP_BATCH || block(start_gfn) != block(start_gfn + n - 1) {
             return Err(INVALID);
         }
         for i in 0..n {
@@ -218,15 +244,30 @@ impl SimVm {
         Ok([0; 3])
     }
 
-    fn enable_cap(&mut self, a: &[u64], mode: u32) -> CallResult {
+    fn enable_cap(&mut self, a: &[u64], knobs: &Knobs) -> CallResult {
         let unsupported = Err(Status(status::ERR_NOT_SUPPORTED));
+        let mode = knobs.paging.load(Relaxed);
         match a[1] {
+            // A hypervisor that offers none answers as GenieZone firmware does: unknown.
+            GHAF_CAP_EXT if knobs.extensions.load(Relaxed) & ext::ALL != 0 => {
+                self.ext = a[2] & knobs.extensions.load(Relaxed) & ext::ALL;
+                self.gic.report_eois = self.ext & ext::EOI_REPORT != 0;
+                Ok([self.ext, 0, 0])
+            }
+            GHAF_CAP_RELEASE_SLOT if self.ext & ext::RELEASE_SLOT != 0 => {
+                let slot = u32::try_from(a[2]).map_err(|_| INVALID)?;
+                self.stage2.remove_slot(slot);
+                Ok([0; 3])
+            }
             uapi::GZVM_CAP_ENABLE_DEMAND_PAGING if matches!(mode, paging::PAGE | paging::BLOCK) => {
                 self.demand = true;
                 Ok([0; 3])
             }
             uapi::GZVM_CAP_BLOCK_BASED_DEMAND_PAGING if mode == paging::BLOCK && self.demand => {
                 if a[2] != SZ_2M || a[3] & 0xfff != 0 || a[3] == 0 {
+                    return Err(INVALID);
+                }
+                if !hyp::kernel_page_held(a[3] >> 12) {
                     return Err(INVALID);
                 }
                 self.block_buf = Some(a[3]);
@@ -274,26 +315,17 @@ impl SimVm {
         Ok([0; 3])
     }
 
-    /// IRQ_LINE: x1 = (vm, vcpu) tuple, x2 = the `irq` word of `GZVM_IRQ_LINE` (type in
-    /// bits 27:24, number in 15:0), x3 = level. SPI numbers are 0-based (the hypervisor
-    /// adds 32); type 0 (what crosvm passes) is an SPI too. PPIs are ids 16..31 of the
-    /// vCPU in the tuple.
-    fn irq_line(&mut self, tuple: u64, irq: u64, level: u64) -> CallResult {
-        let vcpu = (tuple & 0xffff) as usize;
-        let num = (irq & 0xffff) as u32;
-        let exists = vcpu < MAX_VCPUS && self.online() & (1 << vcpu) != 0;
-        let intid = match u32::try_from((irq >> 24) & 0xf).map_err(|_| INVALID)? {
-            uapi::GZVM_IRQ_TYPE_CPU | uapi::GZVM_IRQ_TYPE_SPI if (num as usize) < gic::NR_SPIS => {
-                num + 32
-            }
-            uapi::GZVM_IRQ_TYPE_PPI if (16..32).contains(&num) && exists => num,
-            _ => return Err(INVALID),
-        };
-        if level > 1 {
+    /// IRQ_LINE: x1 = (vm, vcpu) tuple, x2 = the 0-based SPI number, x3 = level; the
+    /// hypervisor adds 32 (upstream `gzvm_arch_inject_irq`). The vCPU index does not route
+    /// SPIs (the guest's `GICD_IROUTER` does).
+    fn irq_line(&mut self, _tuple: u64, spi: u64, level: u64) -> CallResult {
+        let spi = usize::try_from(spi).map_err(|_| INVALID)?;
+        if spi >= gic::NR_SPIS || level > 1 {
             return Err(INVALID);
         }
+        // Any vCPU index: SPIs are not per vCPU.
         self.gic
-            .set_line(vcpu, intid, level == 1)
+            .set_line(0, spi as u32 + 32, level == 1)
             .map_err(|()| INVALID)?;
         Ok([0; 3])
     }

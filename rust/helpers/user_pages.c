@@ -19,12 +19,22 @@ __rust_helper struct page *rust_helper_gv_pfn_to_page(unsigned long pfn)
 	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
 }
 
-__rust_helper phys_addr_t rust_helper_gv_virt_to_phys(const void *addr)
-{
-	return virt_to_phys(addr);
-}
-
 __rust_helper struct mm_struct *rust_helper_gv_current_mm(void)
 {
 	return current->mm;
+}
+
+__rust_helper struct folio *rust_helper_page_folio(struct page *page)
+{
+	return page_folio(page);
+}
+
+__rust_helper bool rust_helper_folio_maybe_dma_pinned(struct folio *folio)
+{
+	return folio_maybe_dma_pinned(folio);
+}
+
+__rust_helper int rust_helper_page_ref_count(const struct page *page)
+{
+	return page_ref_count(page);
 }

@@ -5,8 +5,10 @@
 //!
 //! [`EventFd`] holds a reference to an eventfd context (`struct eventfd_ctx`) and signals
 //! it. [`EventWatch`] hooks a handler into an eventfd's wait queue, the way KVM's irqfd
-//! does: the handler runs from the eventfd's wake-up, in atomic context, with the counter
-//! already consumed, and once more with `hangup` set when the eventfd is released.
+//! does: as the exclusive priority waiter (`add_wait_queue_priority_exclusive()`), so no
+//! other priority waiter (another irqfd) can consume the eventfd's events; the handler runs
+//! from the eventfd's wake-up, in atomic context, with the counter already consumed, and
+//! once more with `hangup` set when the eventfd is released.
 //!
 //! C header: [`include/linux/eventfd.h`](srctree/include/linux/eventfd.h)
 
@@ -96,6 +98,8 @@ struct Watch<T: EventHandler> {
     table: Opaque<bindings::poll_table_struct>,
     /// Set once `wait` is on the eventfd's wait queue.
     queued: Atomic<bool>,
+    /// Set when the eventfd already had an exclusive priority waiter.
+    busy: Atomic<bool>,
     eventfd: EventFd,
     handler: T,
     #[pin]
@@ -116,7 +120,8 @@ unsafe impl<T: EventHandler> Sync for EventWatch<T> {}
 impl<T: EventHandler> EventWatch<T> {
     /// Hooks `handler` into the eventfd open as `fd`. Returns the watch and whether the
     /// eventfd was already signalled (its counter is left for the handler's first call or
-    /// for readers; act on it as on an event).
+    /// for readers; act on it as on an event). `EBUSY` if another watch (in any driver
+    /// using the exclusive priority hook, KVM's irqfds included) holds the eventfd.
     pub fn new(fd: u32, handler: T) -> Result<(Self, bool)> {
         let file = LocalFile::fget(fd)?;
         let eventfd = EventFd::from_file(&file)?;
@@ -132,6 +137,7 @@ impl<T: EventHandler> EventWatch<T> {
                     bindings::gv_init_poll_funcptr(p, Some(Self::queue))
                 }),
                 queued: Atomic::new(false),
+                busy: Atomic::new(false),
                 eventfd,
                 handler,
                 _pin: PhantomPinned,
@@ -141,6 +147,9 @@ impl<T: EventHandler> EventWatch<T> {
         // SAFETY: `file` is a valid file; the poll table is initialised and pinned, and
         // `queue` only links the pinned entry into the eventfd's wait queue.
         let mask = unsafe { bindings::gv_vfs_poll(file.as_ptr(), watch.table.get()) };
+        if watch.busy.load(Relaxed) {
+            return Err(EBUSY);
+        }
         if !watch.queued.load(Relaxed) {
             return Err(EINVAL);
         }
@@ -173,8 +182,12 @@ impl<T: EventHandler> EventWatch<T> {
         let watch = unsafe { &*table.cast::<u8>().sub(off).cast::<Watch<T>>() };
         // SAFETY: `head` is valid; the entry is pinned and initialised, and stays queued
         // until `drop` removes it.
-        unsafe { bindings::add_wait_queue_priority(head, watch.wait.get()) };
-        watch.queued.store(true, Relaxed);
+        let ret = unsafe { bindings::add_wait_queue_priority_exclusive(head, watch.wait.get()) };
+        if ret == 0 {
+            watch.queued.store(true, Relaxed);
+        } else {
+            watch.busy.store(true, Relaxed);
+        }
     }
 
     /// The wake function, called with the eventfd's wait-queue lock held.

@@ -20,8 +20,15 @@ pub const fn fast_call_64(owner: u32, func: u32) -> u32 {
 /// What the call does is up to the hypervisor; this only performs the trap. On a machine
 /// without a hypervisor that answers SMCCC over HVC the instruction is undefined, so callers
 /// must only use it where the firmware (device tree) says such a hypervisor exists.
+///
+/// # Safety
+///
+/// The hypervisor may read and write memory named by the arguments (physical addresses,
+/// page frame numbers, as its ABI defines them). Every such memory must stay allocated to
+/// that use for as long as the hypervisor may access it, which the hypervisor's ABI
+/// defines (for the call's duration, or until a later call releases it).
 #[cfg(CONFIG_ARM64)]
-pub fn hvc(args: [u64; 8]) -> [u64; 4] {
+pub unsafe fn hvc(args: [u64; 8]) -> [u64; 4] {
     // `unsigned long` is 64 bits on arm64, so the conversions are lossless.
     let a = bindings::arm_smccc_1_2_regs {
         a0: args[0] as usize,
@@ -36,7 +43,8 @@ pub fn hvc(args: [u64; 8]) -> [u64; 4] {
     };
     let mut r = bindings::arm_smccc_1_2_regs::default();
     // SAFETY: Both pointers are valid `arm_smccc_1_2_regs` for the duration of the call; the
-    // callee only reads `a` and writes `r`.
+    // callee only reads `a` and writes `r`. The memory the arguments name is the caller's
+    // responsibility (see `# Safety`).
     unsafe { bindings::arm_smccc_1_2_hvc(&a, &mut r) };
     // `unsigned long` is 64 bits on arm64, so the conversions are lossless.
     [r.a0 as u64, r.a1 as u64, r.a2 as u64, r.a3 as u64]

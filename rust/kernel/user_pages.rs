@@ -128,14 +128,6 @@ impl Drop for PinnedPage {
     }
 }
 
-/// The physical address of the first byte of a kmalloc()ed vector. Memory from kmalloc is
-/// physically contiguous, so the whole buffer is at `[phys, phys + len)`.
-pub fn kvec_phys(v: &KVec<u8>) -> u64 {
-    // SAFETY: `KVec` memory comes from kmalloc, which is in the kernel's linear map, where
-    // `virt_to_phys` is valid.
-    unsafe { bindings::gv_virt_to_phys(v.as_ptr().cast()) }
-}
-
 /// A page of RAM addressed by frame number, for code that receives memory the way firmware
 /// does. Accesses are `READ_ONCE`/`WRITE_ONCE`-like: the page may be written concurrently
 /// (by the task that owns it), as with DMA.
@@ -182,6 +174,19 @@ impl<'a> PfnPage<'a> {
     pub fn pfn(&self) -> u64 {
         // SAFETY: The page is valid (type invariant).
         unsafe { bindings::gv_page_to_pfn(self.page.as_ptr()) as u64 }
+    }
+
+    /// Whether the page may be pinned for DMA (`folio_maybe_dma_pinned()` of its folio):
+    /// true for every page pinned with `pin_user_pages()`, such as a [`PinnedPage`].
+    pub fn maybe_dma_pinned(&self) -> bool {
+        // SAFETY: The page is valid (type invariant), so its folio is too.
+        unsafe { bindings::folio_maybe_dma_pinned(bindings::page_folio(self.page.as_ptr())) }
+    }
+
+    /// The page's reference count (`page_ref_count()`): 0 for a free page.
+    pub fn ref_count(&self) -> i32 {
+        // SAFETY: The page is valid (type invariant).
+        unsafe { bindings::page_ref_count(self.page.as_ptr()) }
     }
 
     /// Runs `f` with the page mapped at a kernel address.

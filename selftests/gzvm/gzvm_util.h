@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -18,7 +19,16 @@
 
 #define GUEST_RAM_GPA	0x80000000ULL
 #define MMIO_BASE	0x10000000ULL
-#define SIM_PAGING	"/sys/kernel/debug/gzvm-sim/paging"
+#define SIM_DIR		"/sys/kernel/debug/gzvm-sim/"
+#define SIM_PAGING	SIM_DIR "paging"
+#define TRACE_CTL	"/sys/kernel/debug/gzvm/hypercall_trace"
+#define TRACE_LOG	"/sys/kernel/debug/gzvm/hypercalls"
+
+/* Ghaf extensions the simulator can offer (gzvm/hypercall.rs, mod ext). */
+#define EXT_EOI_REPORT	(1 << 0)
+#define EXT_RELEASE_SLOT (1 << 1)
+#define EXT_IDLE_BLOCK	(1 << 2)
+#define EXT_ALL		7
 
 /* KVM-style register ids. */
 #define REG_CORE(off)	(GZVM_REG_ARM64 | GZVM_REG_SIZE_U64 | \
@@ -61,17 +71,56 @@ struct guest {
 	struct gzvm_vcpu_run run;
 };
 
+static inline int write_file(const char *path, const char *val);
+
 static inline int sim_set_paging(int mode)
 {
-	char c = '0' + mode;
-	int fd = open(SIM_PAGING, O_WRONLY);
-	int ret;
+	char c[2] = { '0' + mode, 0 };
+
+	return write_file(SIM_PAGING, c);
+}
+
+/* Writes `val` to a debugfs file; 0 on success. */
+static inline int write_file(const char *path, const char *val)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n, len = strlen(val);
 
 	if (fd < 0)
 		return -1;
-	ret = write(fd, &c, 1) == 1 ? 0 : -1;
+	n = write(fd, val, len);
 	close(fd);
-	return ret;
+	return n == len ? 0 : -1;
+}
+
+/* Sets simulator knob `name` (gzvm/sim/hyp.rs) to `val`. */
+static inline int sim_knob(const char *name, unsigned long long val)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof(path), SIM_DIR "%s", name);
+	snprintf(buf, sizeof(buf), "%llu", val);
+	return write_file(path, buf);
+}
+
+/* Reads a number from a debugfs file; -1 on error. */
+static inline long long read_num(const char *path)
+{
+	char buf[32] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtoll(buf, NULL, 0) : -1;
+}
+
+/* Accesses the simulator made to memory the driver no longer held. */
+static inline long long sim_violations(void)
+{
+	return read_num(SIM_DIR "violations");
 }
 
 static inline int set_reg(int vcpu, __u64 id, __u64 val)

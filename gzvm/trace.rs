@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The hypercall trace: every call the driver makes to the hypervisor, with its function
+//! id, x1..x7 and the returned x0..x3, in a bounded ring read from debugfs.
+//!
+//! - `gzvm/hypercall_trace`: write `1` to start recording, `0` to stop, `clear` to empty
+//!   the ring; reads back `1` or `0`. Off by default.
+//! - `gzvm/hypercalls`: one line per recorded call, oldest first:
+//!   `fid=0x<id> a=0x<x1>,...,0x<x7> r=0x<x0>,0x<x1>,0x<x2>,0x<x3>`. Reading does not clear.
+//!
+//! It is meant for people bringing the driver up on a board (like KVM's tracepoints) and
+//! for tests that check the exact words the driver sends. Calls may be made in atomic
+//! context (irqfd injection), so the ring is behind an IRQ-safe spinlock and its memory is
+//! allocated up front; when it is full the oldest record is overwritten.
+
+use kernel::{
+    debugfs::{Dir, File},
+    fmt, new_spinlock_irq,
+    prelude::*,
+    sync::{
+        atomic::{Acquire, Atomic, Release},
+        Arc, SpinLockIrq,
+    },
+    uaccess::UserSliceReader,
+};
+
+/// Records the ring holds (96 bytes each).
+pub(crate) const TRACE_RECORDS: usize = 1024;
+
+/// One hypercall: x0..x7 as sent, x0..x3 as returned.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Record {
+    pub(crate) args: [u64; 8],
+    pub(crate) ret: [u64; 4],
+}
+
+struct Ring {
+    recs: KVVec<Record>,
+    /// Index of the next record to write.
+    next: usize,
+    /// Records held (at most `TRACE_RECORDS`).
+    len: usize,
+}
+
+/// The trace of one hypervisor handle.
+#[pin_data]
+pub(crate) struct Trace {
+    on: Atomic<bool>,
+    #[pin]
+    ring: SpinLockIrq<Ring>,
+}
+
+impl Trace {
+    pub(crate) fn new() -> Result<Arc<Self>> {
+        let recs = KVVec::from_elem(Record::default(), TRACE_RECORDS, GFP_KERNEL)?;
+        Arc::pin_init(
+            pin_init!(Trace {
+                on: Atomic::new(false),
+                ring <- new_spinlock_irq!(Ring { recs, next: 0, len: 0 }, "gzvm_trace"),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    /// Records one call if recording is on. May be called in atomic context.
+    pub(crate) fn record(&self, args: &[u64; 8], ret: &[u64; 4]) {
+        if !self.on.load(Acquire) {
+            return;
+        }
+        let mut r = self.ring.lock();
+        let i = r.next;
+        if let Some(slot) = r.recs.get_mut(i) {
+            *slot = Record {
+                args: *args,
+                ret: *ret,
+            };
+        }
+        r.next = (i + 1) % TRACE_RECORDS;
+        r.len = core::cmp::min(r.len + 1, TRACE_RECORDS);
+    }
+
+    fn set(&self, cmd: &str) -> Result {
+        match cmd {
+            "1" => self.on.store(true, Release),
+            "0" => self.on.store(false, Release),
+            "clear" => {
+                let mut r = self.ring.lock();
+                r.next = 0;
+                r.len = 0;
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(())
+    }
+
+    /// The records, oldest first (copied out so that formatting runs unlocked).
+    fn snapshot(&self) -> Result<KVVec<Record>> {
+        let mut out = KVVec::with_capacity(TRACE_RECORDS, GFP_KERNEL)?;
+        let r = self.ring.lock();
+        let first = (r.next + TRACE_RECORDS - r.len) % TRACE_RECORDS;
+        for k in 0..r.len {
+            if let Some(rec) = r.recs.get((first + k) % TRACE_RECORDS) {
+                // Cannot fail: the capacity was reserved above.
+                out.push(*rec, GFP_ATOMIC)?;
+            }
+        }
+        Ok(out)
+    }
+}
+
+fn show_state(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "{}", u8::from(t.on.load(Acquire)))
+}
+
+fn write_state(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    let n = reader.len();
+    if n > buf.len() {
+        return Err(EINVAL);
+    }
+    reader.read_slice(&mut buf[..n])?;
+    let s = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
+    t.set(s.trim())
+}
+
+fn show_records(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let recs = t.snapshot().map_err(|_| fmt::Error)?;
+    for r in recs.iter() {
+        let [f0, a1, a2, a3, a4, a5, a6, a7] = r.args;
+        let [r0, r1, r2, r3] = r.ret;
+        writeln!(
+            f,
+            "fid={f0:#x} a={a1:#x},{a2:#x},{a3:#x},{a4:#x},{a5:#x},{a6:#x},{a7:#x} \
+             r={r0:#x},{r1:#x},{r2:#x},{r3:#x}"
+        )?;
+    }
+    Ok(())
+}
+
+/// The debugfs directory `gzvm/` and its trace files; removed when dropped.
+#[pin_data]
+pub(crate) struct TraceFs {
+    #[pin]
+    ctl: File<Arc<Trace>>,
+    #[pin]
+    log: File<Arc<Trace>>,
+    dir: Dir,
+}
+
+impl TraceFs {
+    pub(crate) fn new(trace: &Arc<Trace>) -> impl PinInit<Self, Error> + '_ {
+        let dir = Dir::new(c"gzvm");
+        try_pin_init!(TraceFs {
+            ctl <- dir.read_write_callback_file(
+                c"hypercall_trace",
+                trace.clone(),
+                &show_state,
+                &write_state,
+            ),
+            log <- dir.read_callback_file(c"hypercalls", trace.clone(), &show_records),
+            dir,
+        }? Error)
+    }
+}

@@ -1,0 +1,238 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Memory the hypervisor holds is never freed before it let go, whatever
+ * fails: a hypervisor that answers DESTROY_VM busy (v13 25/25: retried) or
+ * refuses DESTROY_VM / DESTROY_VCPU, an allocation failure at every step of
+ * VM and vCPU creation (fault injection: /proc/thread-self/fail-nth with
+ * failslab and fail_page_alloc), a 1 TiB PROT_NONE slot. The simulator
+ * checks every page it touches (and, at each call, every kernel page it
+ * holds) against what the driver still holds, and counts violations.
+ * kmemleak and the dmesg splat scan of the suite check for leaks and WARNs.
+ */
+
+#define _GNU_SOURCE
+#include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/gzvm.h>
+
+#include "kselftest_harness.h"
+#include "gzvm_util.h"
+#include "hypercalls.h"
+
+#define RAM_SIZE	(4 << 20)
+#define FAIL_NTH	"/proc/thread-self/fail-nth"
+
+static struct hcall recs[MAX_RECS];
+
+/* Sets up guest_memwalk over all of RAM but its first page. */
+static int walk_setup(struct guest *g)
+{
+	if (guest_setup(g, RAM_SIZE, PROG(memwalk)))
+		return -1;
+	if (set_reg(g->vcpu, REG_X(0), GUEST_RAM_GPA + 0x1000) ||
+	    set_reg(g->vcpu, REG_X(1), RAM_SIZE - 0x1000) ||
+	    set_reg(g->vcpu, REG_X(2), 0x1000))
+		return -1;
+	return 0;
+}
+
+/*
+ * A VM whose guest touched all its RAM (so the hypervisor maps pinned
+ * pages): the walk's MMIO report exit.
+ */
+static int busy_guest(struct guest *g)
+{
+	if (walk_setup(g) || guest_run(g))
+		return -1;
+	return g->run.exit_reason == GZVM_EXIT_MMIO ? 0 : -1;
+}
+
+FIXTURE(faults) {
+	int unused;
+};
+
+FIXTURE_SETUP(faults)
+{
+	if (access(SIM_DIR "destroy_busy", W_OK))
+		SKIP(return, "needs the GenieZone simulator (CONFIG_GZVM_SIM)");
+	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, sim_knob("extensions", EXT_ALL));
+}
+
+FIXTURE_TEARDOWN(faults)
+{
+	sim_knob("destroy_busy", 0);
+	sim_knob("destroy_fail", 0);
+	sim_knob("vcpu_destroy_fail", 0);
+	trace_ctl("0");
+}
+
+/* ERR_BUSY is answered by calling again, with the batch size each time. */
+TEST_F(faults, destroy_vm_busy_is_retried)
+{
+	struct guest g;
+	int n, i, destroys = 0;
+
+	ASSERT_EQ(0, busy_guest(&g));
+	ASSERT_EQ(0, sim_knob("destroy_busy", 5));
+	ASSERT_EQ(0, trace_start());
+	guest_teardown(&g);
+	n = trace_read(recs, MAX_RECS);
+	for (i = 0; i < n; i++) {
+		if (recs[i].a[0] != HVC_DESTROY_VM)
+			continue;
+		destroys++;
+		EXPECT_EQ(SIM_DESTROY_BATCH, recs[i].a[2]);
+		/* ERR_BUSY (-33) five times, then success. */
+		EXPECT_EQ(destroys <= 5 ? 0xffffffffffffffdfULL : 0, recs[i].r[0]);
+	}
+	EXPECT_EQ(6, destroys);
+	EXPECT_EQ(0, sim_violations());
+}
+
+/*
+ * A refused DESTROY_VM: the driver keeps the guest's pages pinned and the
+ * block buffer allocated (leaked, logged once) instead of freeing memory
+ * the hypervisor still maps. Creating a VM makes the simulator audit every
+ * page of every VM it still holds.
+ */
+TEST_F(faults, refused_destroy_vm_leaks_instead_of_freeing)
+{
+	struct guest g, g2;
+
+	ASSERT_EQ(0, busy_guest(&g));
+	ASSERT_EQ(0, sim_knob("destroy_fail", 1));
+	guest_teardown(&g);
+	ASSERT_EQ(0, busy_guest(&g2));
+	guest_teardown(&g2);
+	EXPECT_EQ(0, sim_violations());
+}
+
+/*
+ * A refused DESTROY_VCPU: the vCPU's run and state pages stay allocated
+ * until DESTROY_VM let go of everything, then are freed.
+ */
+TEST_F(faults, refused_destroy_vcpu_keeps_its_pages)
+{
+	struct guest g;
+	int cap_fd;
+
+	ASSERT_EQ(0, busy_guest(&g));
+	ASSERT_EQ(0, sim_knob("vcpu_destroy_fail", 1));
+	close(g.vcpu);
+	g.vcpu = -1;
+	/* Any call audits the kernel pages the simulator holds. */
+	cap_fd = ioctl(g.vm, GZVM_CREATE_VCPU, 1);
+	ASSERT_LE(0, cap_fd);
+	close(cap_fd);
+	EXPECT_EQ(0, sim_violations());
+	guest_teardown(&g);
+	EXPECT_EQ(0, sim_violations());
+}
+
+/* The task's fail-nth file, kept open: opening it again would allocate. */
+static int nth_fd = -1;
+
+static int fail_nth(int n)
+{
+	char buf[16];
+	int len = snprintf(buf, sizeof(buf), "%d", n);
+
+	return pwrite(nth_fd, buf, len, 0) == len ? 0 : -1;
+}
+
+/* What is left of fail-nth: 0 once the injected failure happened. */
+static int fail_nth_left(void)
+{
+	char buf[16] = "";
+
+	if (pread(nth_fd, buf, sizeof(buf) - 1, 0) <= 0)
+		return -1;
+	return atoi(buf);
+}
+
+/*
+ * VM and vCPU creation and a first run, each step allowed to fail; returns
+ * what was left of fail-nth (0: the injected failure happened).
+ */
+static int create_and_run(void)
+{
+	struct guest g;
+	int left;
+
+	if (!walk_setup(&g))
+		guest_run(&g);
+	left = fail_nth_left();
+	fail_nth(0);
+	guest_teardown(&g);
+	return left;
+}
+
+/*
+ * An allocation failure at every step of VM and vCPU creation: the n-th
+ * slab or page allocation of the task fails, for n = 1, 2, ... until the
+ * whole sequence runs without reaching it.
+ */
+TEST_F(faults, allocation_failure_at_every_step)
+{
+	int n;
+
+	if (access("/sys/kernel/debug/failslab/ignore-gfp-wait", W_OK))
+		SKIP(return, "needs CONFIG_FAULT_INJECTION_DEBUG_FS, FAILSLAB, FAIL_PAGE_ALLOC");
+	nth_fd = open(FAIL_NTH, O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, nth_fd);
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/failslab/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/failslab/verbose", "0"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-wait", "N"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/fail_page_alloc/ignore-gfp-highmem", "N"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/fail_page_alloc/min-order", "0"));
+	ASSERT_EQ(0, write_file("/sys/kernel/debug/fail_page_alloc/verbose", "0"));
+	for (n = 1; n < 3000; n++) {
+		ASSERT_EQ(0, fail_nth(n));
+		if (create_and_run() > 0)
+			break;
+	}
+	ksft_print_msg("allocations in VM and vCPU creation and a first run: %d, each failed in turn\n",
+		       n - 1);
+	EXPECT_LT(10, n);
+	EXPECT_GT(3000, n) TH_LOG("the sequence never completed without a failure");
+	/* Everything works again afterwards. */
+	EXPECT_LT(0, create_and_run());
+	close(nth_fd);
+	EXPECT_EQ(0, sim_violations());
+}
+
+/*
+ * A 1 TiB PROT_NONE slot: refused (the pages cannot be pinned, or the
+ * hypervisor does not take a region that large) before any allocation
+ * proportional to its size; no WARN from the allocator.
+ */
+TEST_F(faults, huge_prot_none_slot)
+{
+	size_t size = 1ULL << 40;
+	int dev, vm, mode;
+	void *p;
+
+	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		SKIP(return, "cannot reserve 1 TiB of address space");
+	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, dev);
+	for (mode = 0; mode <= 2; mode++) {
+		ASSERT_EQ(0, sim_set_paging(mode));
+		vm = ioctl(dev, GZVM_CREATE_VM, 0);
+		ASSERT_LE(0, vm);
+		errno = 0;
+		EXPECT_EQ(-1, set_region(vm, 0, GUEST_RAM_GPA, p, size));
+		EXPECT_EQ(EFAULT, errno);
+		close(vm);
+	}
+	sim_set_paging(2);
+	close(dev);
+	munmap(p, size);
+	EXPECT_EQ(0, sim_violations());
+}
+
+TEST_HARNESS_MAIN
