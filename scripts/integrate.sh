@@ -3,8 +3,9 @@
 #
 # Place the project into a kernel source tree: one symlink for the drivers
 # (drivers/ghaf_virt -> project root, whose Kbuild lists the driver folders),
-# one for the uapi header, one idempotent line each in drivers/Kconfig and
-# drivers/Makefile, and the project's kernel-crate additions (rust/):
+# one for the uapi header, one idempotent line each in drivers/Kconfig,
+# drivers/Makefile and rust/bindgen_parameters (a bindgen layout fix, below),
+# and the project's kernel-crate additions (rust/):
 #  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
 #    declaration in rust/kernel/lib.rs),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
@@ -40,6 +41,16 @@ if ! grep -q 'drivers/ghaf_virt/drivers/Kconfig' "$KSRC/drivers/Kconfig"; then
 fi
 grep -q '^obj-y[[:space:]]*+= ghaf_virt/' "$KSRC/drivers/Makefile" ||
 	printf 'obj-y\t\t\t\t+= ghaf_virt/\n' >>"$KSRC/drivers/Makefile"
+
+# bindgen (0.73) drops the alignment of an empty struct that has an alignment
+# attribute. Without SCHEDSTATS, `struct sched_statistics {} ____cacheline_aligned`
+# becomes a 1-aligned Rust struct, so every task_struct field after `stats`
+# (mm, pid, tgid, group_leader, ...) is at the wrong offset in Rust. As an opaque
+# type it keeps its alignment. See docs/bindgen-task-struct.md;
+# scripts/check-layouts.sh checks the result.
+grep -q '^--opaque-type sched_statistics$' "$KSRC/rust/bindgen_parameters" ||
+	printf '\n# ghaf_virt (scripts/integrate.sh): docs/bindgen-task-struct.md\n--opaque-type sched_statistics\n' \
+		>>"$KSRC/rust/bindgen_parameters"
 
 # replace_block FILE BODY: put BODY between the ghaf_virt marker lines at the
 # end of FILE; rewrite FILE only if that changes it.
