@@ -84,13 +84,16 @@ impl platform::Driver for GzvmDriver {
         pdev: &'bound platform::Device<Core<'_>>,
         info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        let trace = Trace::new()?;
-        try_pin_init!(GzvmData {
-            misc <- MiscRegistrationWithData::register(
-                MiscDeviceOptions { name: c"gzvm" },
-                connect(pdev, info.copied(), trace.clone())?,
-            ),
-            tracefs <- TraceFs::new(&trace),
+        pin_init::pin_init_scope(move || {
+            let trace = Trace::new()?;
+            let hyp = connect(pdev, info.copied(), trace.clone())?;
+            Ok(try_pin_init!(GzvmData {
+                misc <- MiscRegistrationWithData::register(
+                    MiscDeviceOptions { name: c"gzvm" },
+                    hyp,
+                ),
+                tracefs <- TraceFs::new(trace),
+            }))
         })
     }
 }

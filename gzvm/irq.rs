@@ -69,6 +69,8 @@ impl Line {
             uapi::GZVM_IRQ_TYPE_CPU | uapi::GZVM_IRQ_TYPE_SPI if num <= MAX_SPI => {
                 Ok(Self { vcpu, spi: num })
             }
+            // The hypervisor cannot inject a PPI.
+            uapi::GZVM_IRQ_TYPE_PPI => Err(EINVAL),
             _ => Err(EINVAL),
         }
     }

@@ -148,7 +148,7 @@ pub(crate) struct TraceFs {
 }
 
 impl TraceFs {
-    pub(crate) fn new(trace: &Arc<Trace>) -> impl PinInit<Self, Error> + '_ {
+    pub(crate) fn new(trace: Arc<Trace>) -> impl PinInit<Self, Error> {
         let dir = Dir::new(c"gzvm");
         try_pin_init!(TraceFs {
             ctl <- dir.read_write_callback_file(
@@ -157,7 +157,7 @@ impl TraceFs {
                 &show_state,
                 &write_state,
             ),
-            log <- dir.read_callback_file(c"hypercalls", trace.clone(), &show_records),
+            log <- dir.read_callback_file(c"hypercalls", trace, &show_records),
             dir,
         }? Error)
     }

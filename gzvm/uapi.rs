@@ -30,6 +30,10 @@ pub(crate) const GZVM_CAP_BLOCK_BASED_DEMAND_PAGING: u64 = 0x9201;
 pub(crate) const GZVM_CAP_ENABLE_DEMAND_PAGING: u64 = 0x9202;
 /// Capability: WFI exits (IDLE) instead of spinning in the hypervisor.
 pub(crate) const GZVM_CAP_ENABLE_IDLE: u64 = 0x9203;
+/// Capability (driver-global query): pages per MAP_GUEST_BLOCK call.
+pub(crate) const GZVM_CAP_QUERY_HYP_BATCH_PAGES: u64 = 0x9204;
+/// Capability (driver-global query): pages the hypervisor reclaims per DESTROY_VM call.
+pub(crate) const GZVM_CAP_QUERY_DESTROY_BATCH_PAGES: u64 = 0x9205;
 
 /// `GZVM_CAP_PROTECTED_VM` sub-command: set the IPA of the protected firmware.
 pub(crate) const GZVM_CAP_PVM_SET_PVMFW_GPA: u64 = 0;

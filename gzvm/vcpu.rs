@@ -141,9 +141,10 @@ impl Vcpu {
     /// are freed.
     pub(crate) fn create(vm: Arc<Vm>, id: u32) -> Result<u32> {
         let shared = HypPages::new(1)?;
+        let owner = vm.clone();
         let vcpu = Arc::pin_init(
             try_pin_init!(Vcpu {
-                vm: vm.clone(),
+                vm: owner,
                 id,
                 shared: Some(shared),
                 created: Atomic::new(false),

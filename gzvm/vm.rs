@@ -25,7 +25,6 @@ use kernel::{
     },
     alloc::kvec::PushError,
     uaccess::UserSlice,
-    user_pages::with_current_mm,
 };
 
 use crate::{
@@ -168,7 +167,10 @@ impl Vm {
     /// 17/25 and 23/25): CREATE_VM, ENABLE_DEMAND_PAGING, BLOCK_BASED_DEMAND_PAGING,
     /// ENABLE_IDLE; then the Ghaf extension negotiation.
     pub(crate) fn create(hyp: &Arc<Hyp>, vm_type: u64) -> Result<u32> {
-        let mm: ARef<Mm> = with_current_mm(|mm| ARef::from(&**mm)).ok_or(EINVAL)?;
+        let mm: ARef<Mm> = kernel::current!()
+            .mm()
+            .map(|mm| ARef::from(&**mm))
+            .ok_or(EINVAL)?;
         let id = hyp.create_vm(vm_type)?;
         // From here on, dropping `hv` destroys the VM (before freeing the block buffer).
         let mut hv = HypVm {
@@ -232,8 +234,8 @@ impl Vm {
 
     /// Fails unless the caller runs in the address space that created the VM.
     pub(crate) fn check_mm(&self) -> Result {
-        match with_current_mm(|cur| core::ptr::eq(cur.as_raw(), self.mm.as_raw())) {
-            Some(true) => Ok(()),
+        match kernel::current!().mm() {
+            Some(cur) if core::ptr::eq(cur.as_raw(), self.mm.as_raw()) => Ok(()),
             _ => Err(EIO),
         }
     }
@@ -306,17 +308,15 @@ impl Vm {
 
     /// The user range must be mapped, without holes, when the slot is set.
     fn check_vmas(&self, spec: &SlotSpec) -> Result {
-        with_current_mm(|mm| {
-            let guard = mm.mmap_read_lock();
-            let end = spec.uaddr + (spec.npages << 12);
-            let mut addr = spec.uaddr as usize;
-            while (addr as u64) < end {
-                let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
-                addr = vma.end();
-            }
-            Ok(())
-        })
-        .ok_or(EFAULT)?
+        let task = kernel::current!();
+        let guard = task.mm().ok_or(EFAULT)?.mmap_read_lock();
+        let end = spec.uaddr + (spec.npages << 12);
+        let mut addr = spec.uaddr as usize;
+        while (addr as u64) < end {
+            let vma = guard.vma_lookup(addr).ok_or(EFAULT)?;
+            addr = vma.end();
+        }
+        Ok(())
     }
 
     fn create_vcpu(self: ArcBorrow<'_, Self>, id: usize) -> Result<u32> {

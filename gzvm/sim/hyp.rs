@@ -103,6 +103,19 @@ pub(crate) struct Knobs {
     violations: File<()>,
 }
 
+impl Knobs {
+    fn new(dir: &Dir) -> impl PinInit<Self> + '_ {
+        pin_init!(Knobs {
+            paging <- dir.read_write_file(c"paging", Atomic::new(paging::BLOCK)),
+            extensions <- dir.read_write_file(c"extensions", Atomic::new(ext::ALL)),
+            destroy_busy <- dir.read_write_file(c"destroy_busy", Atomic::new(0u32)),
+            destroy_fail <- dir.read_write_file(c"destroy_fail", Atomic::new(0u32)),
+            vcpu_destroy_fail <- dir.read_write_file(c"vcpu_destroy_fail", Atomic::new(0u32)),
+            violations <- dir.read_callback_file(c"violations", (), &show_violations),
+        })
+    }
+}
+
 /// Takes one from a count-down knob; whether it was non-zero.
 pub(crate) fn take(knob: &Atomic<u32>) -> bool {
     let mut v = knob.load(Relaxed);
@@ -145,15 +158,7 @@ impl Sim {
         Arc::pin_init(
             try_pin_init!(Sim {
                 state <- new_mutex!(State { vms: KVec::new() }),
-                knobs <- try_pin_init!(Knobs {
-                    paging <- dir.read_write_file(c"paging", Atomic::new(paging::BLOCK)),
-                    extensions <- dir.read_write_file(c"extensions", Atomic::new(ext::ALL)),
-                    destroy_busy <- dir.read_write_file(c"destroy_busy", Atomic::new(0u32)),
-                    destroy_fail <- dir.read_write_file(c"destroy_fail", Atomic::new(0u32)),
-                    vcpu_destroy_fail <-
-                        dir.read_write_file(c"vcpu_destroy_fail", Atomic::new(0u32)),
-                    violations <- dir.read_callback_file(c"violations", (), &show_violations),
-                }),
+                knobs <- Knobs::new(&dir),
                 _dir: dir,
             }),
             GFP_KERNEL,
@@ -173,7 +178,8 @@ impl Sim {
         };
         match r {
             Ok(out) => [0, out[0], out[1], out[2]],
-            Err(Status(e)) => [e as u64, 0, 0, 0],
+            // A 32-bit status, sign-extended to the register.
+            Err(Status(e)) => [i64::from(e) as u64, 0, 0, 0],
         }
     }
 

@@ -20,7 +20,7 @@ use kernel::sync::atomic::Relaxed;
 
 /// A GenieZone status returned to the driver in x0.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct Status(pub(crate) i64);
+pub(crate) struct Status(pub(crate) i32);
 
 /// Result of a simulated call: x1..x3 or a status.
 pub(crate) type CallResult = core::result::Result<[u64; 3], Status>;

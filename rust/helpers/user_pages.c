@@ -2,7 +2,6 @@
 
 #include <linux/highmem.h>
 #include <linux/mm.h>
-#include <linux/sched.h>
 
 __rust_helper phys_addr_t rust_helper_gv_page_to_phys(struct page *page)
 {
@@ -19,10 +18,6 @@ __rust_helper struct page *rust_helper_gv_pfn_to_page(unsigned long pfn)
 	return pfn_valid(pfn) ? pfn_to_page(pfn) : NULL;
 }
 
-__rust_helper struct mm_struct *rust_helper_gv_current_mm(void)
-{
-	return current->mm;
-}
 
 __rust_helper struct folio *rust_helper_page_folio(struct page *page)
 {

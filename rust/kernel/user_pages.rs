@@ -10,28 +10,11 @@
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
 use crate::page::Page;
-use crate::{bindings, error::Result, mm::MmWithUser, prelude::*};
+use crate::{bindings, error::Result, prelude::*};
 use core::{marker::PhantomData, ptr::NonNull};
 
 /// Page size used by the pinning and frame-number APIs.
 pub use crate::page::PAGE_SIZE;
-
-/// Runs `f` with the address space of the current task, or returns `None` for a kernel
-/// thread without one.
-///
-/// This reads `current->mm` in C. (`CurrentTask::mm()` reads the field through the
-/// bindgen layout of `struct task_struct`, which does not match the C layout in the
-/// arm64 test kernel's configuration: `mm` is at byte 1000 for bindgen and 1048 for C.)
-pub fn with_current_mm<R>(f: impl FnOnce(&MmWithUser) -> R) -> Option<R> {
-    // SAFETY: Reading `current->mm` of the running task is always allowed.
-    let mm = unsafe { bindings::gv_current_mm() };
-    if mm.is_null() {
-        return None;
-    }
-    // SAFETY: A non-null `current->mm` is a valid mm with `mm_users > 0` for as long as the
-    // current task runs this syscall; the reference does not escape `f`.
-    Some(f(unsafe { MmWithUser::from_raw(mm) }))
-}
 
 /// A user page pinned long term for writing (`pin_user_pages_fast(FOLL_WRITE |
 /// FOLL_LONGTERM)`). Unpinned, and marked dirty, on drop.
