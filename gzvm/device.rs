@@ -67,12 +67,12 @@ mod tests {
     use super::*;
 
     fn gic(dev_type: u32, addr: u64, size: u64) -> CreateDevice {
-        CreateDevice {
+        CreateDevice(kernel::uapi::gzvm_create_device {
             dev_type,
             dev_addr: addr,
             dev_reg_size: size,
             ..Default::default()
-        }
+        })
     }
 
     #[test]

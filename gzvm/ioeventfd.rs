@@ -139,13 +139,13 @@ mod tests {
     use super::*;
 
     fn req(addr: u64, len: u32, flags: u32, datamatch: u64) -> uapi::Ioeventfd {
-        uapi::Ioeventfd {
+        uapi::Ioeventfd(kernel::uapi::gzvm_ioeventfd {
             datamatch,
             addr,
             len,
             flags,
             ..Default::default()
-        }
+        })
     }
 
     const DM: u32 = GZVM_IOEVENTFD_FLAG_DATAMATCH;

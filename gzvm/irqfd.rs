@@ -185,13 +185,13 @@ mod tests {
     use super::*;
 
     fn req(gsi: u32, flags: u32) -> uapi::Irqfd {
-        uapi::Irqfd {
+        uapi::Irqfd(kernel::uapi::gzvm_irqfd {
             fd: 3,
             gsi,
             flags,
             resamplefd: 4,
             pad: [0; 16],
-        }
+        })
     }
 
     #[test]

@@ -337,13 +337,13 @@ mod tests {
     use super::*;
 
     fn region(slot: u32, gpa: u64, size: u64, ua: u64) -> UserMemoryRegion {
-        UserMemoryRegion {
+        UserMemoryRegion(kernel::uapi::gzvm_userspace_memory_region {
             slot,
             flags: 0,
             guest_phys_addr: gpa,
             memory_size: size,
             userspace_addr: ua,
-        }
+        })
     }
 
     #[test]

@@ -1,205 +1,176 @@
-// SPDX-License-Identifier: GPL-2.0
-
-//! The userspace ABI of `<linux/gzvm.h>` (`gzvm/include/uapi/linux/gzvm.h`).
+//! The userspace ABI of `<linux/gzvm.h>` (`gzvm/include/uapi/linux/gzvm.h`), read through
+//! the kernel's `uapi` bindings of that header (`scripts/integrate.sh` adds it to
+//! `rust/uapi/uapi_helper.h`), as Rust binder reads its uapi.
 //!
-//! bindgen does not expand the `_IO*()` macros, so the numbers are rebuilt here from the
-//! same magic and sequence numbers, and the structures are declared with the same layout;
-//! sizes are checked at compile time and the selftest checks the C header's values against
-//! upstream's.
+//! The structures are transparent wrappers of the bindgen types that can be copied from
+//! and to userspace; the run page is accessed at offsets taken from the bindgen layout of
+//! `struct gzvm_vcpu_run`. bindgen does not expand the `_IO*()` macros, so the ioctl
+//! numbers are rebuilt here from the same magic and sequence numbers; the selftest checks
+//! the C header's values against upstream's.
 
+use core::{
+    mem::offset_of,
+    ops::{Deref, DerefMut},
+};
 use kernel::{
     ioctl::{_IO, _IOW, _IOWR},
     transmute::{AsBytes, FromBytes},
+    uapi,
 };
 
 /// ioctl type byte of every GenieZone ioctl.
-pub(crate) const GZVM_IOC_MAGIC: u32 = 0x92;
+pub(crate) const GZVM_IOC_MAGIC: u32 = uapi::GZVM_IOC_MAGIC;
 
 /// Most vCPUs a VM can have.
-pub(crate) const GZVM_MAX_VCPUS: u32 = 8;
+pub(crate) const GZVM_MAX_VCPUS: u32 = uapi::GZVM_MAX_VCPUS;
 /// Most memory slots a VM can have.
-pub(crate) const GZVM_MAX_MEM_REGION: u32 = 10;
+pub(crate) const GZVM_MAX_MEM_REGION: u32 = uapi::GZVM_MAX_MEM_REGION;
 
 /// Capability: the guest physical address size in bits.
-pub(crate) const GZVM_CAP_VM_GPA_SIZE: u64 = 0xa5;
+pub(crate) const GZVM_CAP_VM_GPA_SIZE: u64 = uapi::GZVM_CAP_VM_GPA_SIZE as u64;
 /// Capability: protected VMs are supported.
-pub(crate) const GZVM_CAP_PROTECTED_VM: u64 = 0xffba_dab1;
+pub(crate) const GZVM_CAP_PROTECTED_VM: u64 = uapi::GZVM_CAP_PROTECTED_VM as u64;
 /// Capability (driver-internal): demand paging in 2 MiB blocks.
-pub(crate) const GZVM_CAP_BLOCK_BASED_DEMAND_PAGING: u64 = 0x9201;
+pub(crate) const GZVM_CAP_BLOCK_BASED_DEMAND_PAGING: u64 =
+    uapi::GZVM_CAP_BLOCK_BASED_DEMAND_PAGING as u64;
 /// Capability (driver-internal): demand paging.
-pub(crate) const GZVM_CAP_ENABLE_DEMAND_PAGING: u64 = 0x9202;
+pub(crate) const GZVM_CAP_ENABLE_DEMAND_PAGING: u64 = uapi::GZVM_CAP_ENABLE_DEMAND_PAGING as u64;
 /// Capability: WFI exits (IDLE) instead of spinning in the hypervisor.
-pub(crate) const GZVM_CAP_ENABLE_IDLE: u64 = 0x9203;
+pub(crate) const GZVM_CAP_ENABLE_IDLE: u64 = uapi::GZVM_CAP_ENABLE_IDLE as u64;
 /// Capability (driver-global query): pages per MAP_GUEST_BLOCK call.
-pub(crate) const GZVM_CAP_QUERY_HYP_BATCH_PAGES: u64 = 0x9204;
+pub(crate) const GZVM_CAP_QUERY_HYP_BATCH_PAGES: u64 = uapi::GZVM_CAP_QUERY_HYP_BATCH_PAGES as u64;
 /// Capability (driver-global query): pages the hypervisor reclaims per DESTROY_VM call.
-pub(crate) const GZVM_CAP_QUERY_DESTROY_BATCH_PAGES: u64 = 0x9205;
+pub(crate) const GZVM_CAP_QUERY_DESTROY_BATCH_PAGES: u64 =
+    uapi::GZVM_CAP_QUERY_DESTROY_BATCH_PAGES as u64;
 
 /// `GZVM_CAP_PROTECTED_VM` sub-command: set the IPA of the protected firmware.
-pub(crate) const GZVM_CAP_PVM_SET_PVMFW_GPA: u64 = 0;
+pub(crate) const GZVM_CAP_PVM_SET_PVMFW_GPA: u64 = uapi::GZVM_CAP_PVM_SET_PVMFW_GPA as u64;
 /// `GZVM_CAP_PROTECTED_VM` sub-command: query the protected firmware size.
-pub(crate) const GZVM_CAP_PVM_GET_PVMFW_SIZE: u64 = 1;
+pub(crate) const GZVM_CAP_PVM_GET_PVMFW_SIZE: u64 = uapi::GZVM_CAP_PVM_GET_PVMFW_SIZE as u64;
 /// `GZVM_CAP_PROTECTED_VM` sub-command: make the VM protected.
-pub(crate) const GZVM_CAP_PVM_SET_PROTECTED_VM: u64 = 2;
+pub(crate) const GZVM_CAP_PVM_SET_PROTECTED_VM: u64 =
+    uapi::GZVM_CAP_PVM_SET_PROTECTED_VM as u64;
 
-/// `struct gzvm_userspace_memory_region`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct UserMemoryRegion {
-    pub(crate) slot: u32,
-    pub(crate) flags: u32,
-    pub(crate) guest_phys_addr: u64,
-    pub(crate) memory_size: u64,
-    pub(crate) userspace_addr: u64,
-}
-
-/// `struct gzvm_enable_cap`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct EnableCap {
-    pub(crate) cap: u64,
-    pub(crate) args: [u64; 5],
-}
-
-/// `struct gzvm_one_reg`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct OneReg {
-    pub(crate) id: u64,
-    pub(crate) addr: u64,
-}
-
-/// `struct gzvm_dtb_config`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct DtbConfig {
-    pub(crate) dtb_addr: u64,
-    pub(crate) dtb_size: u64,
-}
-
-/// `struct gzvm_create_device`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct CreateDevice {
-    pub(crate) dev_type: u32,
-    pub(crate) id: u32,
-    pub(crate) flags: u64,
-    pub(crate) dev_addr: u64,
-    pub(crate) dev_reg_size: u64,
-    pub(crate) attr_addr: u64,
-    pub(crate) attr_size: u64,
-}
-
-/// `struct gzvm_irq_level` (`irq` is the union with `status`).
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct IrqLevel {
-    pub(crate) irq: u32,
-    pub(crate) level: u32,
-}
-
-/// `GZVM_IRQ_LINE` `irq` fields.
-pub(crate) const GZVM_IRQ_TYPE_CPU: u32 = 0;
+/// `GZVM_IRQ_LINE` `irq` types.
+pub(crate) const GZVM_IRQ_TYPE_CPU: u32 = uapi::GZVM_IRQ_TYPE_CPU;
 /// An SPI, numbered from 0 (interrupt id 32).
-pub(crate) const GZVM_IRQ_TYPE_SPI: u32 = 1;
-/// A PPI of one vCPU, interrupt ids 16..31.
-pub(crate) const GZVM_IRQ_TYPE_PPI: u32 = 2;
-
-/// `struct gzvm_irqfd`.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Irqfd {
-    pub(crate) fd: u32,
-    pub(crate) gsi: u32,
-    pub(crate) flags: u32,
-    pub(crate) resamplefd: u32,
-    pub(crate) pad: [u8; 16],
-}
+pub(crate) const GZVM_IRQ_TYPE_SPI: u32 = uapi::GZVM_IRQ_TYPE_SPI;
+/// A PPI (which GenieZone cannot inject).
+pub(crate) const GZVM_IRQ_TYPE_PPI: u32 = uapi::GZVM_IRQ_TYPE_PPI;
 
 /// `GZVM_IRQFD` flags.
-pub(crate) const GZVM_IRQFD_FLAG_DEASSIGN: u32 = 1 << 0;
+pub(crate) const GZVM_IRQFD_FLAG_DEASSIGN: u32 = uapi::GZVM_IRQFD_FLAG_DEASSIGN;
 /// Level-triggered: lowered and `resamplefd` signalled when the guest EOIs.
-pub(crate) const GZVM_IRQFD_FLAG_RESAMPLE: u32 = 1 << 1;
+pub(crate) const GZVM_IRQFD_FLAG_RESAMPLE: u32 = uapi::GZVM_IRQFD_FLAG_RESAMPLE;
 
-/// `struct gzvm_ioeventfd`.
-#[repr(C)]
-#[derive(Clone, Copy)]
-pub(crate) struct Ioeventfd {
-    pub(crate) datamatch: u64,
-    pub(crate) addr: u64,
-    pub(crate) len: u32,
-    pub(crate) fd: i32,
-    pub(crate) flags: u32,
-    pub(crate) pad: [u8; 36],
-}
-
-impl Default for Ioeventfd {
-    fn default() -> Self {
-        Self {
-            datamatch: 0,
-            addr: 0,
-            len: 0,
-            fd: -1,
-            flags: 0,
-            pad: [0; 36],
-        }
-    }
-}
-
-/// `GZVM_IOEVENTFD` flags.
+/// `GZVM_IOEVENTFD` flags. (The header defines them from an anonymous enum, which
+/// bindgen cannot evaluate in a macro; the bit numbers are that enum's.)
 pub(crate) const GZVM_IOEVENTFD_FLAG_DATAMATCH: u32 = 1 << 0;
 /// Port I/O (arm64 has none: refused).
 pub(crate) const GZVM_IOEVENTFD_FLAG_PIO: u32 = 1 << 1;
 /// Remove a registration.
 pub(crate) const GZVM_IOEVENTFD_FLAG_DEASSIGN: u32 = 1 << 2;
 
+/// A uapi structure copied from and to userspace: a transparent wrapper of the bindgen
+/// type, which dereferences to it.
+macro_rules! uapi_struct {
+    ($(#[$doc:meta])* $name:ident = $c:ident, $size:expr) => {
+        $(#[$doc])*
+        #[repr(transparent)]
+        #[derive(Clone, Copy, Default)]
+        pub(crate) struct $name(pub(crate) uapi::$c);
+
+        // SAFETY: The C structure is integers and arrays of integers with no implicit
+        // padding (its size is checked below against the sum upstream's layout gives), so
+        // any byte pattern is a valid value.
+        unsafe impl FromBytes for $name {}
+        // SAFETY: As above: every byte is an initialised integer byte.
+        unsafe impl AsBytes for $name {}
+
+        impl Deref for $name {
+            type Target = uapi::$c;
+            fn deref(&self) -> &Self::Target {
+                &self.0
+            }
+        }
+
+        impl DerefMut for $name {
+            fn deref_mut(&mut self) -> &mut Self::Target {
+                &mut self.0
+            }
+        }
+
+        const _: () = assert!(size_of::<$name>() == $size);
+    };
+}
+
+uapi_struct!(
+    /// `struct gzvm_userspace_memory_region`.
+    UserMemoryRegion = gzvm_userspace_memory_region, 32
+);
+uapi_struct!(
+    /// `struct gzvm_enable_cap`.
+    EnableCap = gzvm_enable_cap, 48
+);
+uapi_struct!(
+    /// `struct gzvm_one_reg`.
+    OneReg = gzvm_one_reg, 16
+);
+uapi_struct!(
+    /// `struct gzvm_dtb_config`.
+    DtbConfig = gzvm_dtb_config, 16
+);
+uapi_struct!(
+    /// `struct gzvm_create_device`.
+    CreateDevice = gzvm_create_device, 48
+);
+uapi_struct!(
+    /// `struct gzvm_irq_level` (`irq` is in a union with `status`).
+    IrqLevel = gzvm_irq_level, 8
+);
+uapi_struct!(
+    /// `struct gzvm_irqfd`.
+    Irqfd = gzvm_irqfd, 32
+);
+uapi_struct!(
+    /// `struct gzvm_ioeventfd`.
+    Ioeventfd = gzvm_ioeventfd, 64
+);
+
+impl IrqLevel {
+    /// The `irq` word.
+    pub(crate) fn irq(&self) -> u32 {
+        // SAFETY: Both members of the union (`irq`, `status`) are 32-bit integers, so
+        // reading either is valid for any value.
+        unsafe { self.0.__bindgen_anon_1.irq }
+    }
+}
+
 /// Size of `struct gzvm_vcpu_run`.
-pub(crate) const VCPU_RUN_SIZE: usize = 264;
+pub(crate) const VCPU_RUN_SIZE: usize = size_of::<uapi::gzvm_vcpu_run>();
+const _: () = assert!(VCPU_RUN_SIZE == 264);
 
-// SAFETY: Plain integers (and arrays of them) with no padding: any byte pattern is valid.
-unsafe impl FromBytes for UserMemoryRegion {}
-// SAFETY: Plain integers with no padding: every byte is initialised.
-unsafe impl AsBytes for UserMemoryRegion {}
-// SAFETY: As above.
-unsafe impl FromBytes for EnableCap {}
-// SAFETY: As above.
-unsafe impl AsBytes for EnableCap {}
-// SAFETY: As above.
-unsafe impl FromBytes for OneReg {}
-// SAFETY: As above.
-unsafe impl AsBytes for OneReg {}
-// SAFETY: As above.
-unsafe impl FromBytes for DtbConfig {}
-// SAFETY: As above.
-unsafe impl AsBytes for DtbConfig {}
-// SAFETY: As above.
-unsafe impl FromBytes for CreateDevice {}
-// SAFETY: As above.
-unsafe impl AsBytes for CreateDevice {}
+/// Byte offsets in `struct gzvm_vcpu_run`, from the bindgen layout.
+pub(crate) mod run {
+    use super::*;
 
-// SAFETY: As above.
-unsafe impl FromBytes for IrqLevel {}
-// SAFETY: As above.
-unsafe impl AsBytes for IrqLevel {}
-// SAFETY: As above.
-unsafe impl FromBytes for Irqfd {}
-// SAFETY: As above.
-unsafe impl AsBytes for Irqfd {}
-// SAFETY: As above (the padding is an explicit array).
-unsafe impl FromBytes for Ioeventfd {}
-// SAFETY: As above.
-unsafe impl AsBytes for Ioeventfd {}
+    type Run = uapi::gzvm_vcpu_run;
 
-const _: () = {
-    assert!(size_of::<IrqLevel>() == 8);
-    assert!(size_of::<Irqfd>() == 32);
-    assert!(size_of::<Ioeventfd>() == 64);
-    assert!(size_of::<UserMemoryRegion>() == 32);
-    assert!(size_of::<EnableCap>() == 48);
-    assert!(size_of::<OneReg>() == 16);
-    assert!(size_of::<DtbConfig>() == 16);
-    assert!(size_of::<CreateDevice>() == 48);
-};
+    pub(crate) const EXIT_REASON: usize = offset_of!(Run, exit_reason);
+    pub(crate) const IMMEDIATE_EXIT: usize = offset_of!(Run, immediate_exit);
+    pub(crate) const PADDING1: usize = offset_of!(Run, padding1);
+    pub(crate) const MMIO_ADDR: usize = offset_of!(Run, __bindgen_anon_1.mmio.phys_addr);
+    pub(crate) const MMIO_DATA: usize = offset_of!(Run, __bindgen_anon_1.mmio.data);
+    pub(crate) const MMIO_SIZE: usize = offset_of!(Run, __bindgen_anon_1.mmio.size);
+    pub(crate) const MMIO_IS_WRITE: usize = offset_of!(Run, __bindgen_anon_1.mmio.is_write);
+    pub(crate) const EXC_CODE: usize = offset_of!(Run, __bindgen_anon_1.exception.exception);
+    pub(crate) const EXC_FAULT_GPA: usize = offset_of!(Run, __bindgen_anon_1.exception.fault_gpa);
+    pub(crate) const EXC_RESERVED: usize = offset_of!(Run, __bindgen_anon_1.exception.reserved);
+    pub(crate) const HC_ARGS: usize = offset_of!(Run, __bindgen_anon_1.hypercall.args);
+
+    // Upstream's layout (`geniezone-abi.md` section 2).
+    const _: () = assert!(MMIO_ADDR == 8 && MMIO_IS_WRITE == 36 && EXC_RESERVED == 24);
+}
 
 /// `/dev/gzvm`: create a VM (argument: VM type, by value); returns the VM fd.
 pub(crate) const GZVM_CREATE_VM: u32 = _IO(GZVM_IOC_MAGIC, 0x01);
@@ -231,24 +202,26 @@ pub(crate) const GZVM_SET_ONE_REG: u32 = _IOW::<OneReg>(GZVM_IOC_MAGIC, 0xac);
 
 /// Exit reasons (`gzvm_vcpu_run.exit_reason`).
 pub(crate) mod exit {
-    pub(crate) const MMIO: u32 = 0x9292_0001;
-    pub(crate) const HYPERCALL: u32 = 0x9292_0002;
-    pub(crate) const IRQ: u32 = 0x9292_0003;
-    pub(crate) const EXCEPTION: u32 = 0x9292_0004;
-    pub(crate) const INTERNAL_ERROR: u32 = 0x9292_0007;
-    pub(crate) const SYSTEM_EVENT: u32 = 0x9292_0008;
-    pub(crate) const GZ: u32 = 0x9292_000a;
-    pub(crate) const IDLE: u32 = 0x9292_000b;
-    pub(crate) const IPI: u32 = 0x9292_000d;
+    use kernel::uapi;
+
+    pub(crate) const MMIO: u32 = uapi::GZVM_EXIT_MMIO;
+    pub(crate) const HYPERCALL: u32 = uapi::GZVM_EXIT_HYPERCALL;
+    pub(crate) const IRQ: u32 = uapi::GZVM_EXIT_IRQ;
+    pub(crate) const EXCEPTION: u32 = uapi::GZVM_EXIT_EXCEPTION;
+    pub(crate) const INTERNAL_ERROR: u32 = uapi::GZVM_EXIT_INTERNAL_ERROR;
+    pub(crate) const SYSTEM_EVENT: u32 = uapi::GZVM_EXIT_SYSTEM_EVENT;
+    pub(crate) const GZ: u32 = uapi::GZVM_EXIT_GZ;
+    pub(crate) const IDLE: u32 = uapi::GZVM_EXIT_IDLE;
+    pub(crate) const IPI: u32 = uapi::GZVM_EXIT_IPI;
 }
 
 /// `gzvm_vcpu_run.exception.exception` for a stage-2 fault.
-pub(crate) const GZVM_EXCEPTION_PAGE_FAULT: u32 = 1;
+pub(crate) const GZVM_EXCEPTION_PAGE_FAULT: u32 = uapi::GZVM_EXCEPTION_PAGE_FAULT;
 /// Guest hypercall: give a page back to the host.
-pub(crate) const GZVM_HVC_MEM_RELINQUISH: u64 = 0xc600_0009;
+pub(crate) const GZVM_HVC_MEM_RELINQUISH: u64 = uapi::GZVM_HVC_MEM_RELINQUISH as u64;
 
 /// Guest hypercall: precise time (PTP); args\[1\] 0 = virtual counter, 1 = physical.
-pub(crate) const GZVM_HVC_PTP: u64 = 0x8600_0001;
+pub(crate) const GZVM_HVC_PTP: u64 = uapi::GZVM_HVC_PTP as u64;
 
 /// System event types.
 pub(crate) const GZVM_SYSTEM_EVENT_SHUTDOWN: u32 = 1;

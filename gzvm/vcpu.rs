@@ -38,24 +38,9 @@ use kernel::{
 use crate::{
     hypercall::ext,
     hypmem::HypPages,
-    uapi::{self, exit, OneReg, VCPU_RUN_SIZE},
+    uapi::{self, exit, run, OneReg, VCPU_RUN_SIZE},
     vm::{Paging, Vm},
 };
-
-/// Offsets in `struct gzvm_vcpu_run`.
-mod run {
-    pub(crate) const EXIT_REASON: usize = 0;
-    pub(crate) const IMMEDIATE_EXIT: usize = 4;
-    pub(crate) const PADDING1: usize = 5;
-    pub(crate) const HC_ARGS: usize = 8;
-    pub(crate) const MMIO_ADDR: usize = 8;
-    pub(crate) const MMIO_DATA: usize = 16;
-    pub(crate) const MMIO_SIZE: usize = 24;
-    pub(crate) const MMIO_IS_WRITE: usize = 36;
-    pub(crate) const EXC_CODE: usize = 8;
-    pub(crate) const EXC_FAULT_GPA: usize = 16;
-    pub(crate) const EXC_RESERVED: usize = 24;
-}
 
 /// `struct gzvm_vcpu_hwstate` (page 1 of the shared pages, ACK 6.6 `gzvm_arch_common.h`):
 /// `nr_lrs`, padding, 16 list registers (GICv3 `ICH_LR_EL2` layout), then the virtual

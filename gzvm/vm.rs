@@ -406,7 +406,7 @@ impl Vm {
         if l.level > 1 {
             return Err(EINVAL);
         }
-        self.irq.set_line(Line::decode(l.irq)?, l.level == 1)?;
+        self.irq.set_line(Line::decode(l.irq())?, l.level == 1)?;
         Ok(0)
     }
 

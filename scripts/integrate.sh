@@ -89,5 +89,8 @@ include_block() {
 	replace_block "$file" "${body%$'\n'}"
 }
 
+# The uapi header, for the kernel crate's `uapi` bindings (read by gzvm/uapi.rs).
+replace_block "$KSRC/rust/uapi/uapi_helper.h" '#include <uapi/linux/gzvm.h>'
+
 include_block "$KSRC/rust/helpers/helpers.c" helpers c
 include_block "$KSRC/rust/bindings/bindings_helper.h" bindings h

@@ -200,6 +200,7 @@ TEST_F(noext, resamplefd_is_never_signalled)
 TEST_F(noext, idle_without_timer_reenters)
 {
 	struct timespec ts = { 0, 100000000 };
+	struct gzvm_irq_level l = { .irq = 5, .level = 1 };
 	int n, i, idles = 0;
 
 	ASSERT_EQ(0, START(32 + 5));
@@ -210,11 +211,7 @@ TEST_F(noext, idle_without_timer_reenters)
 		idles += recs[i].a[0] == HVC_RUN && recs[i].r[1] == EXIT_IDLE;
 	ksft_print_msg("IDLE exits re-entered in 100 ms: %d\n", idles);
 	EXPECT_LE(10, idles);
-	{
-		struct gzvm_irq_level l = { .irq = 5, .level = 1 };
-
-		ASSERT_EQ(0, ioctl(self->g.vm, GZVM_IRQ_LINE, &l));
-	}
+	ASSERT_EQ(0, ioctl(self->g.vm, GZVM_IRQ_LINE, &l));
 	ASSERT_EQ(0, wait_word(&self->g, MBOX, 1));
 }
 

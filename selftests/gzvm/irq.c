@@ -394,14 +394,14 @@ TEST_F(irq, irqfd_level_with_resample)
 /* Assigns the racing eventfd to another line until told to stop. */
 struct dup_race {
 	int vm, efd, busy, other;
-	volatile bool stop;
+	bool stop;
 };
 
 static void *dup_assigner(void *arg)
 {
 	struct dup_race *d = arg;
 
-	while (!d->stop) {
+	while (!__atomic_load_n(&d->stop, __ATOMIC_ACQUIRE)) {
 		if (!irqfd(d->vm, d->efd, 14, 0, 0)) {
 			d->other++;
 			irqfd(d->vm, d->efd, 14, GZVM_IRQFD_FLAG_DEASSIGN, 0);
@@ -432,7 +432,7 @@ TEST_F(irq, duplicate_eventfd_never_steals_an_event)
 		ASSERT_EQ(0, kick(d.efd));
 		ASSERT_EQ(0, wait_for(mbox(&self->g, 0), i)) TH_LOG("signal %d lost", i);
 	}
-	d.stop = true;
+	__atomic_store_n(&d.stop, true, __ATOMIC_RELEASE);
 	pthread_join(t, NULL);
 	EXPECT_EQ(0, d.other);
 	EXPECT_LT(0, d.busy);

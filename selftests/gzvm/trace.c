@@ -133,7 +133,7 @@ static int setup_words(struct word *w, __u64 vm)
 	};
 
 	memcpy(w, rows, sizeof(rows));
-	return sizeof(rows) / sizeof(rows[0]);
+	return ARRAY_SIZE(rows);
 }
 
 static int create_gic(int vm)
@@ -295,7 +295,7 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 			continue;
 		}
 		print_hcall("unexpected", h);
-		ADD_FAILURE();
+		EXPECT_TRUE(0) TH_LOG("call %d is not one upstream sends here", i);
 	}
 	/* The guest touched one 2 MiB block: 512 / 64 batches. */
 	EXPECT_EQ(512 / SIM_MAP_BATCH, blocks);
