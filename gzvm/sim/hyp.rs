@@ -198,6 +198,11 @@ impl Sim {
                 _ => Err(Status(status::ERR_INVALID_ARGS)),
             },
             func::CREATE_VM => {
+                // Audit every page every VM still maps (VMs whose destruction was refused
+                // included).
+                for vm in st.vms.iter().flatten() {
+                    vm.audit_guest_pages();
+                }
                 let slot = st.vms.iter().position(Option::is_none);
                 let idx = match slot {
                     Some(i) => i,

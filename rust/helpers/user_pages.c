@@ -29,7 +29,7 @@ __rust_helper bool rust_helper_folio_maybe_dma_pinned(struct folio *folio)
 	return folio_maybe_dma_pinned(folio);
 }
 
-__rust_helper int rust_helper_page_ref_count(const struct page *page)
+__rust_helper int rust_helper_page_count(const struct page *page)
 {
-	return page_ref_count(page);
+	return page_count(page);
 }

@@ -166,10 +166,11 @@ impl<'a> PfnPage<'a> {
         unsafe { bindings::folio_maybe_dma_pinned(bindings::page_folio(self.page.as_ptr())) }
     }
 
-    /// The page's reference count (`page_ref_count()`): 0 for a free page.
+    /// The reference count of the page's folio (`page_count()`): 0 once the page (or the
+    /// compound allocation it is part of) is free.
     pub fn ref_count(&self) -> i32 {
         // SAFETY: The page is valid (type invariant).
-        unsafe { bindings::page_ref_count(self.page.as_ptr()) }
+        unsafe { bindings::page_count(self.page.as_ptr()) }
     }
 
     /// Runs `f` with the page mapped at a kernel address.
@@ -248,8 +249,8 @@ impl<'a> PfnPage<'a> {
     }
 }
 
-/// Physically contiguous, zeroed kernel pages (`alloc_pages(order)`), for buffers shared
-/// with firmware by physical address. Freed on drop.
+/// Physically contiguous, zeroed kernel pages (`alloc_pages(order)`, one compound
+/// allocation), for buffers shared with firmware by physical address. Freed on drop.
 pub struct ContigPages {
     page: NonNull<bindings::page>,
     order: u32,
@@ -268,7 +269,12 @@ impl ContigPages {
         }
         // SAFETY: Plain page allocation with a valid order.
         let p =
-            unsafe { bindings::alloc_pages(bindings::GFP_KERNEL | bindings::__GFP_ZERO, order) };
+            unsafe {
+                bindings::alloc_pages(
+                    bindings::GFP_KERNEL | bindings::__GFP_ZERO | bindings::__GFP_COMP,
+                    order,
+                )
+            };
         NonNull::new(p)
             .map(|page| Self { page, order })
             .ok_or(ENOMEM)
