@@ -26,13 +26,13 @@
 
 static struct hcall recs[MAX_RECS];
 
-/* Sets up guest_memwalk over all of RAM but its first page. */
-static int walk_setup(struct guest *g)
+/* Sets up guest_memwalk over all of `size` bytes of RAM but the first page. */
+static int walk_setup(struct guest *g, size_t size)
 {
-	if (guest_setup(g, RAM_SIZE, PROG(memwalk)))
+	if (guest_setup(g, size, PROG(memwalk)))
 		return -1;
 	if (set_reg(g->vcpu, REG_X(0), GUEST_RAM_GPA + 0x1000) ||
-	    set_reg(g->vcpu, REG_X(1), RAM_SIZE - 0x1000) ||
+	    set_reg(g->vcpu, REG_X(1), size - 0x1000) ||
 	    set_reg(g->vcpu, REG_X(2), 0x1000))
 		return -1;
 	return 0;
@@ -44,7 +44,7 @@ static int walk_setup(struct guest *g)
  */
 static int busy_guest(struct guest *g)
 {
-	if (walk_setup(g) || guest_run(g))
+	if (walk_setup(g, RAM_SIZE) || guest_run(g))
 		return -1;
 	return g->run.exit_reason == GZVM_EXIT_MMIO ? 0 : -1;
 }
@@ -162,7 +162,8 @@ static int create_and_run(void)
 	struct guest g;
 	int left;
 
-	if (!walk_setup(&g))
+	/* 64 KiB of RAM: every allocation is failed once, so keep them few. */
+	if (!walk_setup(&g, 64 << 10))
 		guest_run(&g);
 	left = fail_nth_left();
 	fail_nth(0);
