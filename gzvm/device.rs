@@ -69,9 +69,12 @@ mod tests {
     fn gic(dev_type: u32, addr: u64, size: u64) -> CreateDevice {
         CreateDevice(kernel::uapi::gzvm_create_device {
             dev_type,
+            id: 0,
+            flags: 0,
             dev_addr: addr,
             dev_reg_size: size,
-            ..Default::default()
+            attr_addr: 0,
+            attr_size: 0,
         })
     }
 

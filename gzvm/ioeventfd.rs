@@ -143,8 +143,9 @@ mod tests {
             datamatch,
             addr,
             len,
+            fd: -1,
             flags,
-            ..Default::default()
+            pad: [0; 36],
         })
     }
 

@@ -77,7 +77,7 @@ macro_rules! uapi_struct {
     ($(#[$doc:meta])* $name:ident = $c:ident, $size:expr) => {
         $(#[$doc])*
         #[repr(transparent)]
-        #[derive(Clone, Copy, Default)]
+        #[derive(Clone, Copy)]
         pub(crate) struct $name(pub(crate) uapi::$c);
 
         // SAFETY: The C structure is integers and arrays of integers with no implicit
