@@ -26,12 +26,7 @@ use kernel::{
     },
 };
 
-use crate::{
-    hypercall::Hyp,
-    ioeventfd::IoEventFd,
-    irqfd::Irqfd,
-    uapi,
-};
+use crate::{hypercall::Hyp, ioeventfd::IoEventFd, irqfd::Irqfd, uapi};
 
 /// Highest SPI number (0-based): GICv3 ids 32..1019.
 pub(crate) const MAX_SPI: u32 = 1019 - 32;
@@ -213,7 +208,10 @@ mod tests {
     fn spis() {
         // crosvm: the raw GSI, type and vCPU 0.
         assert_eq!(Line::decode(5), Ok(Line { vcpu: 0, spi: 5 }));
-        assert_eq!(Line::decode(word(1, 0, 987)), Ok(Line { vcpu: 0, spi: 987 }));
+        assert_eq!(
+            Line::decode(word(1, 0, 987)),
+            Ok(Line { vcpu: 0, spi: 987 })
+        );
         // The vCPU index goes into the tuple, as upstream sends it.
         assert_eq!(Line::decode(word(1, 3, 7)), Ok(Line { vcpu: 3, spi: 7 }));
         assert_eq!(

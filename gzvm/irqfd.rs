@@ -125,10 +125,7 @@ impl IrqChip {
         let line = Line::spi(r.gsi)?;
         let handler = Handler {
             wake: self.wake.clone(),
-            direct: self
-                .hyp
-                .atomic_ok()
-                .then(|| (self.hyp.clone(), self.vm_id)),
+            direct: self.hyp.atomic_ok().then(|| (self.hyp.clone(), self.vm_id)),
             line,
             pending: Atomic::new(false),
             hangup: Atomic::new(false),

@@ -212,7 +212,12 @@ impl Pins {
             .chunks
             .binary_search_by_key(&(idx / CHUNK), |ch| ch.idx)
             .ok()?;
-        let p = self.chunks.get_mut(pos)?.pages.get_mut((idx % CHUNK) as usize)?.take();
+        let p = self
+            .chunks
+            .get_mut(pos)?
+            .pages
+            .get_mut((idx % CHUNK) as usize)?
+            .take();
         if p.is_some() {
             self.count -= 1;
         }

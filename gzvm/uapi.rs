@@ -48,8 +48,7 @@ pub(crate) const GZVM_CAP_PVM_SET_PVMFW_GPA: u64 = uapi::GZVM_CAP_PVM_SET_PVMFW_
 /// `GZVM_CAP_PROTECTED_VM` sub-command: query the protected firmware size.
 pub(crate) const GZVM_CAP_PVM_GET_PVMFW_SIZE: u64 = uapi::GZVM_CAP_PVM_GET_PVMFW_SIZE as u64;
 /// `GZVM_CAP_PROTECTED_VM` sub-command: make the VM protected.
-pub(crate) const GZVM_CAP_PVM_SET_PROTECTED_VM: u64 =
-    uapi::GZVM_CAP_PVM_SET_PROTECTED_VM as u64;
+pub(crate) const GZVM_CAP_PVM_SET_PROTECTED_VM: u64 = uapi::GZVM_CAP_PVM_SET_PROTECTED_VM as u64;
 
 /// `GZVM_IRQ_LINE` `irq` types.
 pub(crate) const GZVM_IRQ_TYPE_CPU: u32 = uapi::GZVM_IRQ_TYPE_CPU;

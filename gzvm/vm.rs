@@ -12,6 +12,7 @@
 //! lock but the doorbell's spinlock.
 
 use kernel::{
+    alloc::kvec::PushError,
     anon_file::{self, AnonFile},
     fs::{file::flags, File},
     mm::Mm,
@@ -23,7 +24,6 @@ use kernel::{
         atomic::{Acquire, Atomic, Release},
         Arc, ArcBorrow, Mutex,
     },
-    alloc::kvec::PushError,
     uaccess::UserSlice,
 };
 
@@ -116,7 +116,11 @@ impl HypVm {
                 }
                 Err(e) if e == EAGAIN => cond_resched(),
                 Err(e) => {
-                    pr_err!("DESTROY_VM {} failed ({:?}): leaking its memory\n", self.id, e);
+                    pr_err!(
+                        "DESTROY_VM {} failed ({:?}): leaking its memory\n",
+                        self.id,
+                        e
+                    );
                     return false;
                 }
             }
@@ -298,7 +302,11 @@ impl Vm {
                     inner.retire(core::mem::take(&mut slot.pins));
                 }
             }
-            return Err(if e == EFAULT || e == ENOMEM { e } else { EFAULT });
+            return Err(if e == EFAULT || e == ENOMEM {
+                e
+            } else {
+                EFAULT
+            });
         }
         if let Some(s) = inner.slots.get_mut(idx) {
             *s = Some(slot);

@@ -268,13 +268,12 @@ impl ContigPages {
             return Err(EINVAL);
         }
         // SAFETY: Plain page allocation with a valid order.
-        let p =
-            unsafe {
-                bindings::alloc_pages(
-                    bindings::GFP_KERNEL | bindings::__GFP_ZERO | bindings::__GFP_COMP,
-                    order,
-                )
-            };
+        let p = unsafe {
+            bindings::alloc_pages(
+                bindings::GFP_KERNEL | bindings::__GFP_ZERO | bindings::__GFP_COMP,
+                order,
+            )
+        };
         NonNull::new(p)
             .map(|page| Self { page, order })
             .ok_or(ENOMEM)
