@@ -139,6 +139,8 @@ fn put(buf: &mut [u8], off: usize, bytes: &[u8]) {
 
 /// Pages per chunk of a slot's pin table: one 2 MiB block.
 const CHUNK: u64 = 512;
+/// Pages pinned per `pin_user_pages_fast()` call.
+pub(crate) const PIN_BATCH: u64 = 64;
 
 /// The pages pinned for one 2 MiB block of a slot.
 struct Chunk {
@@ -204,6 +206,16 @@ impl Pins {
             self.count += 1;
         }
         self.get(idx).ok_or(EFAULT)
+    }
+
+    /// Stores the pinned page `idx` (dropping it if the page was pinned already).
+    fn insert(&mut self, idx: u64, page: PinnedPage) -> Result {
+        let e = self.entry(idx)?;
+        if e.is_none() {
+            *e = Some(page);
+            self.count += 1;
+        }
+        Ok(())
     }
 
     /// Takes page `idx` out (to be unpinned by the caller's drop).
@@ -274,32 +286,53 @@ impl Slot {
         usize::try_from(self.spec.uaddr + (idx << PAGE_SHIFT)).map_err(|_| EFAULT)
     }
 
+    /// Pins pages `[first, first + n)` (`n` at most [`PIN_BATCH`]) with one
+    /// `pin_user_pages_fast()` call: pinning long term may migrate pages, and the kernel
+    /// drains its LRU caches on every CPU once per call. Pages pinned already keep their
+    /// pin.
+    pub(crate) fn pin_batch(&mut self, first: u64, n: u64, tmp: &mut KVVec<PinnedPage>) -> Result {
+        let addr = self.uaddr_of(first)?;
+        if n > PIN_BATCH || first + n > self.spec.npages {
+            return Err(EINVAL);
+        }
+        PinnedPage::pin_range(addr, n as usize, tmp)?;
+        for (k, page) in (0..).zip(tmp.drain_all()) {
+            self.pins.insert(first + k, page)?;
+        }
+        Ok(())
+    }
+
     /// Pins page `idx` if needed.
     pub(crate) fn pin_page(&mut self, idx: u64) -> Result<&PinnedPage> {
         let addr = self.uaddr_of(idx)?;
         self.pins.pin(idx, addr)
     }
 
-    /// Pins every page and tells the hypervisor, 510 constituents per call.
+    /// Pins every page ([`PIN_BATCH`] per call) and tells the hypervisor, 510
+    /// constituents per call.
     pub(crate) fn populate(&mut self, hyp: &Hyp, vm_id: u16) -> Result {
         let buf = HypPages::new(1)?;
         let mut runs = KVec::new();
+        let mut tmp = KVVec::with_capacity(PIN_BATCH as usize, GFP_KERNEL)?;
         let mut chunk_gfn = self.spec.base_gfn;
-        for idx in 0..self.spec.npages {
-            let gfn = self.spec.base_gfn + idx;
-            let pfn = self.pin_page(idx)?.pfn();
-            coalesce(&mut runs, pfn)?;
-            if runs.len() > MAX_CONSTITUENTS {
-                // This page opened constituent 511: send the first 510, carry it over.
-                let last = runs.pop().ok_or(EINVAL)?;
-                self.send(hyp, vm_id, &buf, chunk_gfn, &runs)?;
-                runs.clear();
-                runs.push(last, GFP_KERNEL)?;
-                chunk_gfn = gfn;
+        let mut idx = 0;
+        while idx < self.spec.npages {
+            let n = core::cmp::min(PIN_BATCH, self.spec.npages - idx);
+            self.pin_batch(idx, n, &mut tmp)?;
+            for i in idx..idx + n {
+                let pfn = self.pins.get(i).ok_or(EFAULT)?.pfn();
+                coalesce(&mut runs, pfn)?;
+                if runs.len() > MAX_CONSTITUENTS {
+                    // This page opened constituent 511: send the first 510, carry it over.
+                    let last = runs.pop().ok_or(EINVAL)?;
+                    self.send(hyp, vm_id, &buf, chunk_gfn, &runs)?;
+                    runs.clear();
+                    runs.push(last, GFP_KERNEL)?;
+                    chunk_gfn = self.spec.base_gfn + i;
+                }
             }
-            if idx % CHUNK == CHUNK - 1 {
-                cond_resched();
-            }
+            idx += n;
+            cond_resched();
         }
         if !runs.is_empty() {
             self.send(hyp, vm_id, &buf, chunk_gfn, &runs)?;

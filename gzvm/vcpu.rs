@@ -38,6 +38,7 @@ use kernel::{
 use crate::{
     hypercall::ext,
     hypmem::HypPages,
+    memslot::PIN_BATCH,
     uapi::{self, exit, run, OneReg, VCPU_RUN_SIZE},
     vm::{Paging, Vm},
 };
@@ -276,10 +277,17 @@ impl Vcpu {
                 let mut start = core::cmp::max(gfn & !511, base);
                 let end = core::cmp::min((gfn & !511) + 512, base + slot.spec.npages);
                 let batch = vm.hyp.batches.map;
+                let mut tmp = KVVec::with_capacity(PIN_BATCH as usize, GFP_KERNEL)?;
                 while start < end {
                     let n = core::cmp::min(batch, end - start);
+                    let mut pinned = 0;
+                    while pinned < n {
+                        let k = core::cmp::min(PIN_BATCH, n - pinned);
+                        slot.pin_batch(start + pinned - base, k, &mut tmp)?;
+                        pinned += k;
+                    }
                     for i in 0..n {
-                        let pfn = slot.pin_page(start + i - base)?.pfn();
+                        let pfn = slot.pins.get(start + i - base).ok_or(EFAULT)?.pfn();
                         frames.write(i as usize * 8, 8, pfn)?;
                     }
                     // SAFETY: The first `n` frames of the VM's block buffer are pages the
