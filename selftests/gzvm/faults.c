@@ -21,7 +21,7 @@
 #include "gzvm_util.h"
 #include "hypercalls.h"
 
-#define RAM_SIZE	(4 << 20)
+#define RAM_SIZE	(2 << 20)
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
 
 static struct hcall recs[MAX_RECS];
@@ -70,7 +70,7 @@ FIXTURE_TEARDOWN(faults)
 }
 
 /* ERR_BUSY is answered by calling again, with the batch size each time. */
-TEST_F(faults, destroy_vm_busy_is_retried)
+TEST_F_TIMEOUT(faults, destroy_vm_busy_is_retried, 120)
 {
 	struct guest g;
 	int n, i, destroys = 0;
@@ -98,7 +98,7 @@ TEST_F(faults, destroy_vm_busy_is_retried)
  * the hypervisor still maps. Creating a VM makes the simulator audit every
  * page of every VM it still holds.
  */
-TEST_F(faults, refused_destroy_vm_leaks_instead_of_freeing)
+TEST_F_TIMEOUT(faults, refused_destroy_vm_leaks_instead_of_freeing, 120)
 {
 	struct guest g, g2;
 
@@ -114,7 +114,7 @@ TEST_F(faults, refused_destroy_vm_leaks_instead_of_freeing)
  * A refused DESTROY_VCPU: the vCPU's run and state pages stay allocated
  * until DESTROY_VM let go of everything, then are freed.
  */
-TEST_F(faults, refused_destroy_vcpu_keeps_its_pages)
+TEST_F_TIMEOUT(faults, refused_destroy_vcpu_keeps_its_pages, 120)
 {
 	struct guest g;
 	int cap_fd;
@@ -174,9 +174,10 @@ static int create_and_run(void)
 /*
  * An allocation failure at every step of VM and vCPU creation: the n-th
  * slab or page allocation of the task fails, for n = 1, 2, ... until the
- * whole sequence runs without reaching it.
+ * whole sequence runs without reaching it. Each step is a VM's life under
+ * TCG, hence the long timeout.
  */
-TEST_F(faults, allocation_failure_at_every_step)
+TEST_F_TIMEOUT(faults, allocation_failure_at_every_step, 900)
 {
 	int n;
 
