@@ -10,8 +10,11 @@
 //! hypervisor instead of the `hvc` conduit.
 
 use kernel::{
-    device::Core, misc_data::MiscRegistrationWithData, miscdevice::MiscDeviceOptions, of, platform,
-    prelude::*, sync::Arc,
+    device::Core,
+    miscdevice_ext::{MiscDeviceDataRegistration, MiscDeviceName},
+    of, platform,
+    prelude::*,
+    sync::Arc,
 };
 
 mod caps;
@@ -69,7 +72,7 @@ struct GzvmDriver;
 #[pin_data]
 struct GzvmData {
     #[pin]
-    misc: MiscRegistrationWithData<GzvmDev>,
+    misc: MiscDeviceDataRegistration<GzvmDev>,
 }
 
 impl platform::Driver for GzvmDriver {
@@ -82,8 +85,8 @@ impl platform::Driver for GzvmDriver {
         info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         try_pin_init!(GzvmData {
-            misc <- MiscRegistrationWithData::register(
-                MiscDeviceOptions { name: c"gzvm" },
+            misc <- MiscDeviceDataRegistration::register(
+                MiscDeviceName::Static(c"gzvm"),
                 connect(pdev, info.copied())?,
             ),
         })
