@@ -290,10 +290,13 @@ impl Partition {
             }
             Effect::PgOn(_) => st.pg_on.reserve(1, GFP_KERNEL)?,
             Effect::ClkChange(id) => {
+                // A clock the firmware cannot describe cannot change
+                // either: the firmware answers the request with its error.
                 if !st.saved.iter().any(|&(c, _, _)| c == id) {
-                    let (parent, rate) = self.clock_setting(id)?;
-                    st.saved.push((id, parent, rate), GFP_KERNEL)?;
-                    saved_now = true;
+                    if let Ok((parent, rate)) = self.clock_setting(id) {
+                        st.saved.push((id, parent, rate), GFP_KERNEL)?;
+                        saved_now = true;
+                    }
                 }
             }
             Effect::ResetRelease(_) => st.released.reserve(1, GFP_KERNEL)?,
