@@ -20,7 +20,7 @@ use crate::module_parameters;
 
 /// The opt-out: a node with this property and without `resets` is passed
 /// through without a reset.
-pub(crate) const NO_RESET_PROPERTY: &CStr = c"ghaf,no-reset-required";
+pub(crate) const NO_RESET_PROPERTY: &CStr = c"nvidia,no-reset-required";
 
 /// Longest settle time the `settle_us` parameter may ask for (10 ms).
 pub(crate) const MAX_SETTLE_US: u32 = 10_000;
@@ -38,7 +38,7 @@ impl ResetHandler for DtReset {
         {
             dev_info!(
                 dev,
-                "passed through without a reset (ghaf,no-reset-required)\n"
+                "passed through without a reset (nvidia,no-reset-required)\n"
             );
             return Ok(());
         }

@@ -7,7 +7,7 @@
 //! opened, when it is released and on `VFIO_DEVICE_RESET`; it pulses the
 //! reset lines of the device's `resets` property (see [`reset`]). A device
 //! without `resets` is refused, unless its node opts out with
-//! `ghaf,no-reset-required`, so vfio-platform keeps its default
+//! `nvidia,no-reset-required`, so vfio-platform keeps its default
 //! `reset_required=1` and never hands over a device it cannot reset unless
 //! the device tree says there is nothing to reset.
 

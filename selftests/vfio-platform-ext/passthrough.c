@@ -337,7 +337,7 @@ TEST_F(pt, opted_out_device_passes_without_reset)
 								    strerror(errno));
 	EXPECT_EQ(0, ioctl(self->v.device, VFIO_DEVICE_RESET));
 	EXPECT_TRUE(kmsg_has(self->kmsg, OPTOUT_DEV,
-			     "passed through without a reset (ghaf,no-reset-required)"));
+			     "passed through without a reset (nvidia,no-reset-required)"));
 	vfio_close(&self->v);
 	ASSERT_EQ(0, unbind_dev(OPTOUT_DEV));
 	/* No reset line of the model moved. */
