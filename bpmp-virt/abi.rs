@@ -1,100 +1,83 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! BPMP firmware message ABI: MRQ numbers, sub-commands and error codes.
-//!
-//! Numbers and layouts are those of `include/soc/tegra/bpmp-abi.h`; all
-//! message fields are little-endian and packed.
+//! BPMP firmware message ABI: MRQ numbers, sub-commands, flags and error
+//! codes, taken from `include/soc/tegra/bpmp-abi.h` through `bindings::`
+//! (the header is part of the kernel crate's bindings, see
+//! `rust/bindings/bpmp.h`). All message fields are little-endian and packed.
 
-/// `MRQ_PING`: echo a challenge (reply = challenge << 1).
-pub(crate) const MRQ_PING: u32 = 0;
-/// `MRQ_QUERY_TAG`: firmware writes its tag to a caller-chosen physical
-/// address (deprecated).
-pub(crate) const MRQ_QUERY_TAG: u32 = 1;
-/// `MRQ_THREADED_PING`.
-pub(crate) const MRQ_THREADED_PING: u32 = 9;
-/// `MRQ_DEBUGFS`: firmware debugfs.
-pub(crate) const MRQ_DEBUGFS: u32 = 19;
-/// `MRQ_RESET`: reset lines.
-pub(crate) const MRQ_RESET: u32 = 20;
-/// `MRQ_CLK`: clocks.
-pub(crate) const MRQ_CLK: u32 = 22;
-/// `MRQ_QUERY_ABI`: is an MRQ supported.
-pub(crate) const MRQ_QUERY_ABI: u32 = 23;
-/// `MRQ_EMC_DVFS_LATENCY`.
-pub(crate) const MRQ_EMC_DVFS_LATENCY: u32 = 31;
-/// `MRQ_PG`: power domains.
-pub(crate) const MRQ_PG: u32 = 66;
-/// `MRQ_STRAP`.
-pub(crate) const MRQ_STRAP: u32 = 68;
-/// `MRQ_QUERY_FW_TAG`: firmware tag in the response.
-pub(crate) const MRQ_QUERY_FW_TAG: u32 = 71;
-/// `MRQ_DEBUG`: firmware debugfs (open/read/write).
-pub(crate) const MRQ_DEBUG: u32 = 75;
-/// `MRQ_EMC_DVFS_EMCHUB`.
-pub(crate) const MRQ_EMC_DVFS_EMCHUB: u32 = 76;
-/// `MRQ_BWMGR`.
-pub(crate) const MRQ_BWMGR: u32 = 77;
-/// `MRQ_ISO_CLIENT`.
-pub(crate) const MRQ_ISO_CLIENT: u32 = 78;
+use kernel::bindings;
 
-/// `MRQ_CLK` sub-commands (bits 31..24 of `cmd_and_id`).
+pub(crate) use bindings::{
+    MRQ_BWMGR, MRQ_CLK, MRQ_DEBUG, MRQ_DEBUGFS, MRQ_EMC_DVFS_EMCHUB, MRQ_EMC_DVFS_LATENCY,
+    MRQ_ISO_CLIENT, MRQ_PG, MRQ_PING, MRQ_QUERY_ABI, MRQ_QUERY_FW_TAG, MRQ_QUERY_TAG, MRQ_RESET,
+    MRQ_STRAP, MRQ_THREADED_PING,
+};
+
+/// `MRQ_CLK` sub-commands (bits 31..24 of `cmd_and_id`) and clock flags.
 pub(crate) mod clk {
-    pub(crate) const GET_RATE: u8 = 1;
-    pub(crate) const SET_RATE: u8 = 2;
-    pub(crate) const ROUND_RATE: u8 = 3;
-    pub(crate) const GET_PARENT: u8 = 4;
-    pub(crate) const SET_PARENT: u8 = 5;
-    pub(crate) const IS_ENABLED: u8 = 6;
-    pub(crate) const ENABLE: u8 = 7;
-    pub(crate) const DISABLE: u8 = 8;
-    pub(crate) const GET_ALL_INFO: u8 = 14;
-    pub(crate) const GET_MAX_CLK_ID: u8 = 15;
-    pub(crate) const GET_FMAX_AT_VMIN: u8 = 16;
+    use kernel::bindings;
 
-    /// `BPMP_CLK_HAS_MUX`.
-    pub(crate) const HAS_MUX: u32 = 1 << 0;
-    /// `BPMP_CLK_HAS_SET_RATE`.
-    pub(crate) const HAS_SET_RATE: u32 = 1 << 1;
-    /// `BPMP_CLK_IS_ROOT`.
-    pub(crate) const IS_ROOT: u32 = 1 << 2;
-    /// `MRQ_CLK_NAME_MAXLEN`.
-    pub(crate) const NAME_MAXLEN: usize = 40;
-    /// `MRQ_CLK_MAX_PARENTS`.
-    pub(crate) const MAX_PARENTS: usize = 16;
-    /// Size of `struct cmd_clk_get_all_info_response`.
-    pub(crate) const ALL_INFO_SIZE: usize = 4 + 4 + 4 * MAX_PARENTS + 1 + NAME_MAXLEN;
+    pub(crate) const GET_RATE: u8 = bindings::mrq_clk_commands_CMD_CLK_GET_RATE as u8;
+    pub(crate) const SET_RATE: u8 = bindings::mrq_clk_commands_CMD_CLK_SET_RATE as u8;
+    pub(crate) const ROUND_RATE: u8 = bindings::mrq_clk_commands_CMD_CLK_ROUND_RATE as u8;
+    pub(crate) const GET_PARENT: u8 = bindings::mrq_clk_commands_CMD_CLK_GET_PARENT as u8;
+    pub(crate) const SET_PARENT: u8 = bindings::mrq_clk_commands_CMD_CLK_SET_PARENT as u8;
+    pub(crate) const IS_ENABLED: u8 = bindings::mrq_clk_commands_CMD_CLK_IS_ENABLED as u8;
+    pub(crate) const ENABLE: u8 = bindings::mrq_clk_commands_CMD_CLK_ENABLE as u8;
+    pub(crate) const DISABLE: u8 = bindings::mrq_clk_commands_CMD_CLK_DISABLE as u8;
+    pub(crate) const GET_ALL_INFO: u8 = bindings::mrq_clk_commands_CMD_CLK_GET_ALL_INFO as u8;
+    pub(crate) const GET_MAX_CLK_ID: u8 = bindings::mrq_clk_commands_CMD_CLK_GET_MAX_CLK_ID as u8;
+    pub(crate) const GET_FMAX_AT_VMIN: u8 =
+        bindings::mrq_clk_commands_CMD_CLK_GET_FMAX_AT_VMIN as u8;
+
+    pub(crate) const HAS_MUX: u32 = bindings::BPMP_CLK_HAS_MUX;
+    pub(crate) const HAS_SET_RATE: u32 = bindings::BPMP_CLK_HAS_SET_RATE;
+    pub(crate) const IS_ROOT: u32 = bindings::BPMP_CLK_IS_ROOT;
+    /// The clock's rate and parent may not be changed (`clk-bpmp` then
+    /// registers it with gate-only or read-only operations).
+    pub(crate) const RATE_PARENT_CHANGE_DENIED: u32 = bindings::BPMP_CLK_RATE_PARENT_CHANGE_DENIED;
+    /// The clock may not be enabled or disabled (set together with
+    /// [`RATE_PARENT_CHANGE_DENIED`]: read-only operations).
+    pub(crate) const STATE_CHANGE_DENIED: u32 = bindings::BPMP_CLK_STATE_CHANGE_DENIED;
+    pub(crate) const NAME_MAXLEN: usize = bindings::MRQ_CLK_NAME_MAXLEN as usize;
+    pub(crate) const MAX_PARENTS: usize = bindings::MRQ_CLK_MAX_PARENTS as usize;
+    /// `struct cmd_clk_get_all_info_response` (packed, 113 bytes).
+    pub(crate) type AllInfo = bindings::cmd_clk_get_all_info_response;
+    pub(crate) const ALL_INFO_SIZE: usize = core::mem::size_of::<AllInfo>();
 }
 
 /// `MRQ_RESET` sub-commands.
 pub(crate) mod reset {
-    pub(crate) const ASSERT: u32 = 1;
-    pub(crate) const DEASSERT: u32 = 2;
-    pub(crate) const MODULE: u32 = 3;
-    pub(crate) const GET_MAX_ID: u32 = 4;
+    use kernel::bindings;
+
+    pub(crate) const ASSERT: u32 = bindings::mrq_reset_commands_CMD_RESET_ASSERT;
+    pub(crate) const DEASSERT: u32 = bindings::mrq_reset_commands_CMD_RESET_DEASSERT;
+    pub(crate) const MODULE: u32 = bindings::mrq_reset_commands_CMD_RESET_MODULE;
+    pub(crate) const GET_MAX_ID: u32 = bindings::mrq_reset_commands_CMD_RESET_GET_MAX_ID;
 }
 
 /// `MRQ_PG` sub-commands and states.
 pub(crate) mod pg {
-    pub(crate) const QUERY_ABI: u32 = 0;
-    pub(crate) const SET_STATE: u32 = 1;
-    pub(crate) const GET_STATE: u32 = 2;
-    pub(crate) const GET_NAME: u32 = 3;
-    pub(crate) const GET_MAX_ID: u32 = 4;
-    /// `PG_STATE_OFF`.
-    pub(crate) const STATE_OFF: u32 = 0;
-    /// `PG_STATE_ON`.
-    pub(crate) const STATE_ON: u32 = 1;
-    /// `PG_STATE_RUNNING`.
-    pub(crate) const STATE_RUNNING: u32 = 2;
-    /// `MRQ_PG_NAME_MAXLEN`.
-    pub(crate) const NAME_MAXLEN: usize = 40;
+    use kernel::bindings;
+
+    pub(crate) const QUERY_ABI: u32 = bindings::mrq_pg_cmd_CMD_PG_QUERY_ABI;
+    pub(crate) const SET_STATE: u32 = bindings::mrq_pg_cmd_CMD_PG_SET_STATE;
+    pub(crate) const GET_STATE: u32 = bindings::mrq_pg_cmd_CMD_PG_GET_STATE;
+    pub(crate) const GET_NAME: u32 = bindings::mrq_pg_cmd_CMD_PG_GET_NAME;
+    pub(crate) const GET_MAX_ID: u32 = bindings::mrq_pg_cmd_CMD_PG_GET_MAX_ID;
+    pub(crate) const STATE_OFF: u32 = bindings::pg_states_PG_STATE_OFF;
+    pub(crate) const STATE_ON: u32 = bindings::pg_states_PG_STATE_ON;
+    pub(crate) const STATE_RUNNING: u32 = bindings::pg_states_PG_STATE_RUNNING;
+    pub(crate) const NAME_MAXLEN: usize = bindings::MRQ_PG_NAME_MAXLEN as usize;
 }
 
 /// BPMP error codes; the firmware returns them negated in `rx.ret`.
 pub(crate) mod err {
-    pub(crate) const EBADCMD: i32 = 6;
-    pub(crate) const ENODEV: i32 = 19;
-    pub(crate) const EINVAL: i32 = 22;
+    use kernel::bindings;
+
+    pub(crate) const EBADCMD: i32 = bindings::BPMP_EBADCMD as i32;
+    pub(crate) const ENODEV: i32 = bindings::BPMP_ENODEV as i32;
+    pub(crate) const EINVAL: i32 = bindings::BPMP_EINVAL as i32;
 }
 
 /// Reads the little-endian `u32` at byte `off` of `buf`, if present.

@@ -6,11 +6,13 @@
 //! forward its guest's BPMP firmware requests (clocks, resets, power
 //! domains) to the firmware, under a deny-by-default policy from the device
 //! tree. The write() ABI is that of Ghaf's QEMU `nvidia_bpmp_guest` device
-//! (see [`wire`]). The firmware is the real Tegra BPMP (`tegra_bpmp_get()`
-//! on the node's `nvidia,bpmp` phandle) or, for tests, the in-kernel model
-//! of `ghaf,bpmp-model` nodes.
+//! (see [`wire`]). The firmware is the real Tegra BPMP (the node's
+//! `nvidia,bpmp` phandle, or the BPMP node found by its compatible) or, for
+//! tests, the in-kernel model of `ghaf,bpmp-model` nodes.
 
-use kernel::{driver, platform, prelude::*, sync::Arc};
+#[cfg(CONFIG_BPMP_VIRT_MODEL)]
+use kernel::sync::Arc;
+use kernel::{debugfs, driver, platform, prelude::*};
 
 mod abi;
 #[cfg(CONFIG_BPMP_VIRT_MODEL)]
@@ -31,13 +33,15 @@ module! {
     license: "GPL",
 }
 
-/// Objects the drivers find each other through.
+/// What the module's drivers share.
 pub(crate) struct Registry {
-    /// Bound firmware models, by device-tree node.
+    /// Bound firmware models, by device-tree node (the proxy finds its
+    /// model through the node its `nvidia,bpmp` phandle points at).
     #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) models: KVec<(usize, Arc<model::Model>)>,
-    /// Partitions, by the address of their misc registration.
-    pub(crate) files: KVec<(usize, Arc<partition::Partition>)>,
+    /// `/sys/kernel/debug/bpmp-host`, under which every partition of every
+    /// proxy node has its directory.
+    pub(crate) debugfs: Option<debugfs::Dir>,
 }
 
 kernel::sync::global_lock! {
@@ -46,8 +50,26 @@ kernel::sync::global_lock! {
     unsafe(uninit) static REGISTRY: Mutex<Registry> = Registry {
         #[cfg(CONFIG_BPMP_VIRT_MODEL)]
         models: KVec::new(),
-        files: KVec::new(),
+        debugfs: None,
     };
+}
+
+/// Removes `/sys/kernel/debug/bpmp-host` when the module goes (after the
+/// drivers, whose partitions have their directories in it).
+struct DebugfsRoot;
+
+impl DebugfsRoot {
+    fn new() -> Self {
+        REGISTRY.lock().debugfs = Some(debugfs::Dir::new(c"bpmp-host"));
+        DebugfsRoot
+    }
+}
+
+impl Drop for DebugfsRoot {
+    fn drop(&mut self) {
+        let dir = REGISTRY.lock().debugfs.take();
+        drop(dir);
+    }
 }
 
 /// The module: the proxy driver and, with the model built in, the model
@@ -59,6 +81,8 @@ struct BpmpVirtModule {
     #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     #[pin]
     _model: driver::Registration<platform::Adapter<model_dev::ModelDriver>>,
+    // Last: dropped after both drivers are unregistered.
+    _debugfs: DebugfsRoot,
 }
 
 impl kernel::InPlaceModule for BpmpVirtModule {
@@ -66,6 +90,7 @@ impl kernel::InPlaceModule for BpmpVirtModule {
         // SAFETY: Called once, before anything uses `REGISTRY`.
         unsafe { REGISTRY.init() };
         try_pin_init!(Self {
+            _debugfs: DebugfsRoot::new(),
             #[cfg(CONFIG_BPMP_VIRT_MODEL)]
             _model <- driver::Registration::new(c"bpmp_model", module),
             _proxy <- driver::Registration::new(c"bpmp_host_proxy", module),

@@ -2,12 +2,13 @@
 
 //! A software model of the BPMP firmware, for tests in QEMU.
 //!
-//! It holds a small clock tree (including the ids of Ghaf's UARTA
-//! passthrough: 155 UARTA, 102 PLLP_OUT0, and 40 FUSE, enabled by the host),
-//! reset lines and power domains, and answers `MRQ_PING`,
-//! `MRQ_THREADED_PING`, `MRQ_QUERY_ABI`, `MRQ_QUERY_FW_TAG`, `MRQ_CLK`,
-//! `MRQ_RESET` and `MRQ_PG` with the real message layouts and BPMP error
-//! codes. Like `tegra_bpmp_transfer()`, it refuses requests or answer
+//! It holds the Tegra234 clock tree of the passthroughs Ghaf runs (UARTA,
+//! UARTI, MGBE0, the two MTTCANs, with their parents up to the shared
+//! roots, and 40 FUSE, enabled by the host; see [`CLOCKS`]), reset lines and
+//! power domains, and answers `MRQ_PING`, `MRQ_THREADED_PING`,
+//! `MRQ_QUERY_ABI` (which, as on the real firmware, also reports
+//! `MRQ_DEBUG` as supported), `MRQ_QUERY_FW_TAG`, `MRQ_CLK`, `MRQ_RESET`
+//! and `MRQ_PG` with the real message layouts and BPMP error codes. Like `tegra_bpmp_transfer()`, it refuses requests or answer
 //! buffers larger than one message channel ([`MSG_DATA_MAX`]) with
 //! `EINVAL`; unknown MRQs are answered with `-BPMP_ENODEV`.
 
@@ -99,46 +100,108 @@ pub(crate) struct Model {
     state: Mutex<State>,
 }
 
-const UART_PARENTS: &[u32] = &[102, 14];
+/// One row of the model's clock table: id (`TEGRA234_CLK_*` of
+/// `include/dt-bindings/clock/tegra234-clock.h`), name, possible parents
+/// (the first is the current one; none for a root), rate of a root, divider
+/// from the parent, and the enables the host holds before any guest runs.
+type ClockRow = (u32, &'static str, &'static [u32], i64, i64, u32);
 
-fn clock(id: u32, name: &'static str, parents: &'static [u32], root_rate: i64) -> Clock {
-    Clock {
-        id,
-        name,
-        parents,
-        parent: parents.first().copied().unwrap_or(id),
-        root_rate,
-        div: 1,
-        enable_count: 0,
-    }
-}
+/// The Tegra234 clocks of the passthroughs Ghaf runs, with the parent chains
+/// Ghaf's allow-lists were built from. Ids and names are mainline's;
+/// parents follow the comments of Ghaf's
+/// `passthrough/mgbe0-net-vm/default.nix` (`mgbe0_app` -> `utmipll_clkout480`
+/// -> `utmip_pll` -> `osc`; `ptp-ref` -> `pllrefe_vcoout_gated` ->
+/// `pllrefe_vcoout`; `tx` below `pllgbe` through `uphy_gbe_pll2_tx_ref`) and
+/// of jetpack-nixos `pkgs/orin-virtualization-support/manifest.nix` (the
+/// MTTCAN clocks and their shared `pllaon`). Rates are illustrative; the
+/// firmware's real tree has more levels that no guest of these
+/// passthroughs registers.
+const CLOCKS: &[ClockRow] = &[
+    // Shared roots, running for the host (Ghaf's protected_clk_roots).
+    (91, "osc", &[], 38_400_000, 1, 1),
+    (14, "clk_m", &[91], 0, 2, 1),
+    (102, "pllp_out0", &[], 408_000_000, 1, 1),
+    (103, "utmip_pll", &[91], 0, 1, 1),
+    (292, "utmipll_clkout480", &[103], 0, 1, 1),
+    (288, "pllrefe_vcoout", &[91], 0, 1, 1),
+    (327, "pllrefe_vcoout_gated", &[288], 0, 1, 0),
+    (94, "pllaon", &[91], 0, 1, 0),
+    // Host-owned device clock.
+    (40, "fuse", &[14], 0, 1, 1),
+    // UARTs, I2C, SPI.
+    (48, "i2c1", &[102, 14], 0, 1, 0),
+    (135, "spi1", &[102, 14], 0, 1, 0),
+    (155, "uarta", &[102, 14], 0, 1, 0),
+    (156, "uartb", &[102, 14], 0, 1, 0),
+    (157, "uartc", &[102, 14], 0, 1, 0),
+    (188, "uarti", &[102, 14], 0, 1, 0),
+    // Gigabit-ethernet PLLs (dedicated to the MGBEs).
+    (319, "pllgbe", &[91], 0, 1, 0),
+    (320, "pllgbe_hps", &[319], 0, 1, 0),
+    (366, "mgbes_app", &[320], 0, 1, 0),
+    (367, "uphy_gbe_pll2_tx_ref", &[319], 0, 1, 0),
+    (368, "uphy_gbe_pll2_xdig", &[319], 0, 1, 0),
+    // MGBE0 (ethernet@6800000 in tegra234.dtsi).
+    (248, "mgbe0_rx_input", &[], 156_250_000, 1, 0),
+    (357, "mgbe0_rx_input_m", &[248], 0, 1, 0),
+    (369, "mgbe0_rx_pcs_input", &[], 156_250_000, 1, 0),
+    (361, "mgbe0_rx_pcs_m", &[369], 0, 1, 0),
+    (373, "mgbe0_rx_pcs", &[361], 0, 1, 0),
+    (374, "mgbe0_tx", &[367], 0, 1, 0),
+    (375, "mgbe0_tx_pcs", &[367], 0, 1, 0),
+    (376, "mgbe0_mac_divider", &[368], 0, 1, 0),
+    (377, "mgbe0_mac", &[376], 0, 1, 0),
+    (378, "mgbe0_macsec", &[366], 0, 1, 0),
+    (379, "mgbe0_eee_pcs", &[366], 0, 1, 0),
+    (380, "mgbe0_app", &[292], 0, 1, 0),
+    (381, "mgbe0_ptp_ref", &[327], 0, 1, 0),
+    // MTTCAN controllers (NVIDIA's mttcan@c310000 and mttcan@c320000).
+    (9, "can1", &[94, 91], 0, 1, 0),
+    (10, "can1_host", &[9], 0, 1, 0),
+    (284, "can1_core", &[9], 0, 1, 0),
+    (11, "can2", &[94, 91], 0, 1, 0),
+    (12, "can2_host", &[11], 0, 1, 0),
+    (285, "can2_core", &[11], 0, 1, 0),
+];
+
+/// Reset lines: `TEGRA234_RESET_*` of UARTA (100), UARTI (99), CAN1/CAN2
+/// (4, 5), MGBE0 PCS/MAC/MACSEC (45, 46, 47), and others.
+const RESETS: &[u32] = &[4, 5, 24, 45, 46, 47, 91, 99, 100, 101, 102];
+
+/// Power domains: `TEGRA234_POWER_DOMAIN_*` (17 MGBEA, 18 MGBEB: Ghaf's
+/// MGBE0 domain is 18).
+const POWER_DOMAINS: &[(u32, &str)] = &[
+    (1, "ofa"),
+    (2, "aud"),
+    (3, "disp"),
+    (10, "xusba"),
+    (17, "mgbea"),
+    (18, "mgbeb"),
+];
 
 impl State {
     fn new() -> Result<Self> {
-        let mut clocks = KVec::new();
-        for c in [
-            clock(91, "osc", &[], 38_400_000),
-            clock(14, "clk_m", &[], 19_200_000),
-            clock(102, "pllp_out0", &[], 408_000_000),
-            clock(40, "fuse", &[14], 0),
-            clock(48, "i2c1", UART_PARENTS, 0),
-            clock(135, "spi1", UART_PARENTS, 0),
-            clock(155, "uarta", UART_PARENTS, 0),
-            clock(156, "uartb", UART_PARENTS, 0),
-            clock(157, "uartc", UART_PARENTS, 0),
-        ] {
-            clocks.push(c, GFP_KERNEL)?;
-        }
-        // FUSE is the host's: the host enabled it before any guest ran.
-        if let Some(fuse) = clocks.iter_mut().find(|c| c.id == 40) {
-            fuse.enable_count = 1;
+        let mut clocks = KVec::with_capacity(CLOCKS.len(), GFP_KERNEL)?;
+        for &(id, name, parents, root_rate, div, host) in CLOCKS {
+            clocks.push(
+                Clock {
+                    id,
+                    name,
+                    parents,
+                    parent: parents.first().copied().unwrap_or(id),
+                    root_rate,
+                    div,
+                    enable_count: host,
+                },
+                GFP_KERNEL,
+            )?;
         }
         let mut resets = KVec::new();
-        for id in [24, 91, 100, 101, 102] {
+        for &id in RESETS {
             resets.push(ResetLine::new(id), GFP_KERNEL)?;
         }
         let mut pds = KVec::new();
-        for (id, name) in [(1, "ofa"), (2, "aud"), (3, "disp"), (10, "xusba")] {
+        for &(id, name) in POWER_DOMAINS {
             pds.push(
                 PowerDomain {
                     id,
@@ -161,10 +224,10 @@ impl State {
     }
 
     fn rate(&self, idx: usize) -> i64 {
-        // The tree is at most two levels deep; bound the walk anyway.
+        // Bound the walk: the tree is a few levels deep.
         let mut idx = idx;
         let mut div: i64 = 1;
-        for _ in 0..4 {
+        for _ in 0..8 {
             let c = &self.clocks[idx];
             if c.parents.is_empty() {
                 return c.root_rate / div;
@@ -380,6 +443,10 @@ impl State {
                             | abi::MRQ_CLK
                             | abi::MRQ_RESET
                             | abi::MRQ_PG
+                            // The real firmware serves MRQ_DEBUG (its
+                            // debugfs); the model says so too and leaves it
+                            // to the proxy never to forward it.
+                            | abi::MRQ_DEBUG
                     );
                     let status: i32 = if supported { 0 } else { -err::ENODEV };
                     out[..4].copy_from_slice(&status.to_le_bytes());
@@ -459,6 +526,17 @@ impl Model {
             .iter()
             .find(|r| r.id as usize == id)
             .map(|r| r.asserted)
+            .ok_or(EINVAL)
+    }
+
+    /// The enable count of clock `id`.
+    #[cfg(CONFIG_KUNIT)]
+    pub(crate) fn enable_count(&self, id: u32) -> Result<u32> {
+        let st = self.state.lock();
+        st.clocks
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.enable_count)
             .ok_or(EINVAL)
     }
 

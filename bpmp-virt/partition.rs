@@ -3,8 +3,16 @@
 //! A policy partition: one device node (`/dev/bpmp-host[-<name>]`), its
 //! allow-lists, the firmware state it holds, and its audit counters.
 //!
-//! The partition counts the clock enables and power-ons it caused and the
-//! reset lines it released. A `CMD_CLK_DISABLE` or power-off is forwarded
+//! When it is created, the partition walks the firmware's clock tree up from
+//! each of its own clocks (`CMD_CLK_GET_ALL_INFO`, current parent) and puts
+//! every ancestor it does not own into its enable-only class: preparing a
+//! clock in the guest's `clk-bpmp` prepares each registered ancestor first
+//! (`clk_core_prepare()`), which sends `CMD_CLK_ENABLE` for it.
+//!
+//! The partition counts the clock enables (of its own and its enable-only
+//! clocks) and power-ons it caused and the reset lines it released, and
+//! remembers the parent and rate each of its clocks had before the guest
+//! first changed them. A `CMD_CLK_DISABLE` or power-off is forwarded
 //! only against the partition's own references; one without a reference is
 //! absorbed (answered with success, not forwarded), so a guest can never
 //! drop a reference the host or another partition holds. When the last
@@ -24,10 +32,14 @@ use kernel::{
 };
 
 use crate::{
-    abi::{self, clk, pg, reset},
-    policy::{Denial, Effect, Policy},
+    abi::{self, clk, err, le_i64, le_u32, pg, reset},
+    policy::{ClockClass, Denial, Effect, Policy},
     transport::{Backend, Transport},
 };
+
+/// How far up the clock tree the ancestor walk goes (Tegra234 trees are a
+/// handful of levels deep).
+const MAX_CLOCK_DEPTH: usize = 16;
 
 /// MRQ counters are kept for MRQ numbers below this; higher ones share the
 /// last slot.
@@ -46,6 +58,8 @@ struct State {
     pg_on: KVec<u32>,
     /// Reset lines this partition released.
     released: KVec<u32>,
+    /// `(clock id, parent, rate)` before the partition first changed them.
+    saved: KVec<(u32, u32, i64)>,
     /// Allowed requests per MRQ (slot `MRQ_SLOTS` is "other").
     allowed: KVec<u64>,
     /// Denied requests per MRQ.
@@ -86,13 +100,16 @@ pub(crate) struct Partition {
 }
 
 impl Partition {
-    /// A partition called `name` (its device node name).
-    pub(crate) fn new(name: CString, policy: Policy, backend: Backend) -> Result<Arc<Self>> {
+    /// A partition called `name` (its device node name); the ancestors of
+    /// its clocks are looked up in the firmware and become enable-only.
+    pub(crate) fn new(name: CString, mut policy: Policy, backend: Backend) -> Result<Arc<Self>> {
+        add_ancestors(&mut policy, &backend)?;
         let state = State {
             open_files: 0,
             clk_refs: KVec::new(),
             pg_on: KVec::new(),
             released: KVec::new(),
+            saved: KVec::new(),
             allowed: zeroes(MRQ_SLOTS + 1)?,
             denied: zeroes(MRQ_SLOTS + 1)?,
             absorbed: 0,
@@ -135,11 +152,40 @@ impl Partition {
 
     fn send(&self, mrq: u32, tx: &[u8]) -> Result<i32> {
         let mut rx = [0u8; 8];
+        // SET_PARENT answers 4 bytes, SET_RATE 8, the others none.
         let (ret, _) = self.backend.transfer(mrq, tx, &mut rx)?;
         Ok(ret)
     }
 
+    /// The current parent and rate of clock `id`.
+    fn clock_setting(&self, id: u32) -> Result<(u32, i64)> {
+        let mut rx = [0u8; 8];
+        let word = |cmd: u8| ((u32::from(cmd) << 24) | id).to_le_bytes();
+        let (ret, _) = self
+            .backend
+            .transfer(abi::MRQ_CLK, &word(clk::GET_PARENT), &mut rx[..4])?;
+        let parent = le_u32(&rx, 0).filter(|_| ret == 0).ok_or(EIO)?;
+        let (ret, _) = self
+            .backend
+            .transfer(abi::MRQ_CLK, &word(clk::GET_RATE), &mut rx)?;
+        let rate = le_i64(&rx, 0).filter(|_| ret == 0).ok_or(EIO)?;
+        Ok((parent, rate))
+    }
+
     fn release_all(&self, st: &mut State) {
+        for &(id, parent, rate) in st.saved.iter() {
+            let mut tx = [0u8; 16];
+            tx[..4].copy_from_slice(&((u32::from(clk::SET_PARENT) << 24) | id).to_le_bytes());
+            tx[4..8].copy_from_slice(&parent.to_le_bytes());
+            let parent_ok = matches!(self.send(abi::MRQ_CLK, &tx[..8]), Ok(0));
+            tx[..4].copy_from_slice(&((u32::from(clk::SET_RATE) << 24) | id).to_le_bytes());
+            tx[4..8].fill(0);
+            tx[8..].copy_from_slice(&rate.to_le_bytes());
+            if !parent_ok || !matches!(self.send(abi::MRQ_CLK, &tx), Ok(0)) {
+                pr_warn!("{}: cleanup: restoring clock {} failed\n", self.name(), id);
+            }
+        }
+        st.saved.clear();
         for &(id, n) in st.clk_refs.iter() {
             let word = (u32::from(clk::DISABLE) << 24) | id;
             for _ in 0..n {
@@ -214,8 +260,16 @@ impl Partition {
             }
         };
         bump(&mut st.allowed, mrq);
+        if effect == Effect::AbiUnsupported {
+            // `struct mrq_query_abi_response { int32_t status; }`.
+            let status = (-err::ENODEV).to_le_bytes();
+            let n = rx.len().min(status.len());
+            rx[..n].copy_from_slice(&status[..n]);
+            return Ok((0, status.len()));
+        }
         // Absorb releases of references this partition does not hold, and
         // make room for new references before the firmware acts.
+        let mut saved_now = false;
         match effect {
             Effect::ClkDisable(id) => {
                 if !st.clk_refs.iter().any(|&(c, n)| c == id && n > 0) {
@@ -235,10 +289,39 @@ impl Partition {
                 }
             }
             Effect::PgOn(_) => st.pg_on.reserve(1, GFP_KERNEL)?,
+            Effect::ClkChange(id) => {
+                // A clock the firmware cannot describe cannot change
+                // either: the firmware answers the request with its error.
+                if !st.saved.iter().any(|&(c, _, _)| c == id) {
+                    if let Ok((parent, rate)) = self.clock_setting(id) {
+                        st.saved.push((id, parent, rate), GFP_KERNEL)?;
+                        saved_now = true;
+                    }
+                }
+            }
             Effect::ResetRelease(_) => st.released.reserve(1, GFP_KERNEL)?,
-            Effect::ResetAssert(_) | Effect::None => {}
+            Effect::ResetAssert(_) | Effect::None | Effect::ClkInfo(_) | Effect::AbiUnsupported => {
+            }
         }
-        let (ret, len) = self.backend.transfer(mrq, tx, rx)?;
+        let (ret, len) = match self.backend.transfer(mrq, tx, rx) {
+            Ok(r) => r,
+            Err(e) => {
+                if saved_now {
+                    st.saved.pop();
+                }
+                return Err(e);
+            }
+        };
+        if saved_now && ret != 0 {
+            // Nothing changed: nothing to restore.
+            st.saved.pop();
+        }
+        if let (Effect::ClkInfo(class), 0) = (effect, ret) {
+            // The firmware's flags, plus the denials of this partition.
+            if let Some(flags) = le_u32(rx, 0) {
+                rx[..4].copy_from_slice(&(flags | class.denied_flags()).to_le_bytes());
+            }
+        }
         if ret != 0 {
             return Ok((ret, len));
         }
@@ -265,17 +348,58 @@ impl Partition {
                 }
             }
             Effect::ResetAssert(id) => st.released.retain(|r| *r != id),
-            Effect::None => {}
+            Effect::None | Effect::ClkInfo(_) | Effect::AbiUnsupported | Effect::ClkChange(_) => {}
         }
         Ok((ret, len))
     }
 }
 
+/// Puts every ancestor of `policy`'s own clocks that the partition does not
+/// own into its enable-only class (explicitly read-only clocks end the walk).
+/// The firmware's current parents are followed up to a root
+/// (`BPMP_CLK_IS_ROOT`) or a clock the firmware does not know.
+fn add_ancestors(policy: &mut Policy, backend: &Backend) -> Result {
+    let flags_at = core::mem::offset_of!(clk::AllInfo, flags);
+    let parent_at = core::mem::offset_of!(clk::AllInfo, parent);
+    let mut ancestors = KVec::new();
+    for &own in policy.clocks.iter() {
+        if policy.clock_class(own) != ClockClass::Owned {
+            continue;
+        }
+        let mut id = own;
+        for _ in 0..MAX_CLOCK_DEPTH {
+            let word = (u32::from(clk::GET_ALL_INFO) << 24) | id;
+            let mut info = [0u8; clk::ALL_INFO_SIZE];
+            let (ret, _) = backend.transfer(abi::MRQ_CLK, &word.to_le_bytes(), &mut info)?;
+            let (Some(flags), Some(parent)) = (le_u32(&info, flags_at), le_u32(&info, parent_at))
+            else {
+                break;
+            };
+            if ret != 0 || flags & clk::IS_ROOT != 0 || parent == id {
+                break;
+            }
+            if policy.read_only_clocks.contains(&parent) {
+                break;
+            }
+            if policy.clock_class(parent) != ClockClass::Owned && !ancestors.contains(&parent) {
+                ancestors.push(parent, GFP_KERNEL)?;
+            }
+            id = parent;
+        }
+    }
+    for id in ancestors {
+        if !policy.enable_only_clocks.contains(&id) {
+            policy.enable_only_clocks.push(id, GFP_KERNEL)?;
+        }
+    }
+    Ok(())
+}
+
 /// The partition's audit counters and held references as text (debugfs
 /// `stats`): `allowed <n>`, `denied <n>`, `absorbed <n>`, `open_files <n>`,
 /// then `mrq <n> allowed=<a> denied=<d>` for every MRQ seen (`mrq other`
-/// for numbers >= 256), `clk <id> refs=<n>`, `pg <id> on`,
-/// `reset <id> released`.
+/// for numbers >= 256), `enable-only <id>` for each enable-only clock,
+/// `clk <id> refs=<n>`, `pg <id> on`, `reset <id> released`.
 pub(crate) struct StatsView(pub(crate) Arc<Partition>);
 
 impl fmt::Debug for StatsView {
@@ -294,6 +418,16 @@ impl fmt::Debug for StatsView {
                 writeln!(f, "mrq other allowed={} denied={}", a, d)?;
             } else {
                 writeln!(f, "mrq {} allowed={} denied={}", i, a, d)?;
+            }
+        }
+        for id in self.0.policy.enable_only_clocks.iter() {
+            if self.0.policy.clock_class(*id) == ClockClass::EnableOnly {
+                writeln!(f, "enable-only {}", id)?;
+            }
+        }
+        for id in self.0.policy.clocks.iter() {
+            if self.0.policy.clock_class(*id) == ClockClass::EnableOnly {
+                writeln!(f, "enable-only {}", id)?;
             }
         }
         for (id, n) in st.clk_refs.iter() {
@@ -394,6 +528,55 @@ mod tests {
         p.close();
         assert!(!enabled(&m, 155)?);
         assert_eq!(m.reset_asserted(100), Ok(true));
+        Ok(())
+    }
+
+    #[test]
+    fn ancestors_become_enable_only() -> Result {
+        let m = Model::new()?;
+        let mut policy = Policy::default();
+        // MGBE0_APP (380) runs from UTMIPLL_CLKOUT480 (292), UTMIP_PLL (103)
+        // and OSC (91); OSC is also listed, as in Ghaf's allow-list.
+        for id in [380, 91] {
+            policy.clocks.push(id, GFP_KERNEL)?;
+        }
+        let p = Partition::new(
+            CString::try_from_fmt(fmt!("kunit"))?,
+            policy,
+            Backend::Model(m.clone()),
+        )?;
+        assert_eq!(p.policy.clock_class(380), ClockClass::Owned);
+        for id in [292, 103, 91] {
+            assert_eq!(p.policy.clock_class(id), ClockClass::EnableOnly);
+        }
+        assert_eq!(p.policy.clock_class(14), ClockClass::ReadOnly);
+        let mut rx = [0u8; 8];
+        p.open()?;
+        // UTMIP_PLL runs for the host's USB: one enable is the host's.
+        assert_eq!(m.enable_count(103), Ok(1));
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::ENABLE, 103), &mut rx),
+            Ok((0, 0))
+        );
+        assert_eq!(m.enable_count(103), Ok(2));
+        // A disable drops only the partition's own reference.
+        for _ in 0..2 {
+            assert_eq!(
+                p.request(abi::MRQ_CLK, &clk_word(clk::DISABLE, 103), &mut rx),
+                Ok((0, 0))
+            );
+        }
+        assert_eq!(m.enable_count(103), Ok(1));
+        assert_eq!(
+            p.request(abi::MRQ_CLK, &clk_word(clk::ENABLE, 103), &mut rx),
+            Ok((0, 0))
+        );
+        // Rate and parent stay the host's.
+        let mut rate = [0u8; 16];
+        rate[..4].copy_from_slice(&clk_word(clk::SET_RATE, 103));
+        assert_eq!(p.request(abi::MRQ_CLK, &rate, &mut rx), Err(EPERM));
+        p.close();
+        assert_eq!(m.enable_count(103), Ok(1));
         Ok(())
     }
 

@@ -2,24 +2,42 @@
 
 //! The `nvidia,bpmp-host-proxy` platform driver and its device nodes.
 //!
-//! The node's own `allowed-*` lists form the default partition behind
-//! `/dev/bpmp-host`; every `partition-<name>` child node is a partition
-//! behind `/dev/bpmp-host-<name>`. The firmware endpoint is what the
-//! required `nvidia,bpmp` phandle points at: a `ghaf,bpmp-model` node
-//! selects the in-kernel model, anything else `tegra_bpmp_get()`.
+//! Two node layouts are served, side by side and as many nodes as wanted:
+//!
+//! - ours: one node whose own `allowed-*` lists form its default partition
+//!   and whose `partition-<name>` children are further partitions
+//!   (`/dev/bpmp-host-<name>`);
+//! - Ghaf's (jetpack-nixos `modules/orin-virtualization.nix`): one
+//!   `bpmp-host-proxy-<name>` node per consumer, with a `device-name`
+//!   (`"bpmp-host-<name>"`) and its lists.
+//!
+//! A node's default partition is `/dev/<device-name>`, or `/dev/bpmp-host`
+//! (what Ghaf's QEMU `nvidia_bpmp_guest` device opens) without one.
+//!
+//! The firmware endpoint is what the optional `nvidia,bpmp` phandle points
+//! at; without it, the BPMP is found by its compatible as Ghaf's proxy does
+//! (`nvidia,tegra186-bpmp`, which every Tegra186/194/234 BPMP node carries)
+//! or, in test kernels, the in-kernel model (`ghaf,bpmp-model`).
+//!
+//! Each device node owns its partition through its misc registration
+//! ([`MiscDeviceDataRegistration`]): `open` finds the partition there, so a
+//! probe that fails after registering some nodes drops them again and
+//! leaves nothing behind to open.
 
 use kernel::{
     debugfs,
     device::{property::FwNode, Core, Device},
     fs::{File, Kiocb},
     iov::{IovIterDest, IovIterSource},
-    misc_named::{write_user_buffer, NamedMiscDeviceRegistration},
+    iov_user::write_user_buffer,
     miscdevice::{MiscDevice, MiscDeviceRegistration},
+    miscdevice_ext::{MiscDeviceData, MiscDeviceDataRegistration, MiscDeviceName},
     of, platform,
     prelude::*,
     str::CString,
     sync::Arc,
-    tegra_bpmp,
+    tegra_bpmp::{self, PhandleTarget},
+    transmute::FromBytes,
     uaccess::UserSlice,
 };
 
@@ -33,6 +51,8 @@ use crate::{
 
 /// Longest partition name accepted from `partition-<name>`.
 const MAX_NAME: usize = 32;
+/// Longest `device-name` accepted.
+const MAX_DEVICE_NAME: usize = 48;
 /// Most ids accepted in one `allowed-*` list.
 const MAX_IDS: usize = 1024;
 
@@ -46,30 +66,15 @@ kernel::of_device_table!(
 );
 
 /// One partition's device node and debugfs file.
-#[pin_data]
 struct PartitionNode {
-    #[pin]
-    misc: NamedMiscDeviceRegistration<BpmpHostFile>,
+    misc: Pin<KBox<MiscDeviceDataRegistration<BpmpHostFile>>>,
     _stats: Pin<KBox<debugfs::File<StatsView>>>,
-    part: Arc<Partition>,
 }
 
 /// Driver data of a bound proxy node.
 pub(crate) struct ProxyDevice {
-    nodes: KVec<Pin<KBox<PartitionNode>>>,
-    _dir: debugfs::Dir,
-}
-
-impl Drop for ProxyDevice {
-    fn drop(&mut self) {
-        // Forget the device nodes before they are deregistered (when
-        // `nodes` drops); an open racing with this fails with ENODEV.
-        let mut reg = REGISTRY.lock();
-        for n in self.nodes.iter() {
-            let key = core::ptr::from_ref(n.misc.registration()) as usize;
-            reg.files.retain(|(k, _)| *k != key);
-        }
-    }
+    // Dropped first: the device nodes go before their debugfs files.
+    _nodes: KVec<PartitionNode>,
 }
 
 fn read_ids(dev: &Device, node: &FwNode, prop: &CStr) -> Result<KVec<u32>> {
@@ -89,36 +94,97 @@ fn read_ids(dev: &Device, node: &FwNode, prop: &CStr) -> Result<KVec<u32>> {
 }
 
 fn read_policy(dev: &Device, node: &FwNode) -> Result<Policy> {
-    Ok(Policy {
+    let policy = Policy {
         clocks: read_ids(dev, node, c"allowed-clocks")?,
+        enable_only_clocks: read_ids(dev, node, c"allowed-enable-only-clocks")?,
         read_only_clocks: read_ids(dev, node, c"allowed-read-only-clocks")?,
         resets: read_ids(dev, node, c"allowed-resets")?,
         power_domains: read_ids(dev, node, c"allowed-power-domains")?,
         mrqs: read_ids(dev, node, c"allowed-mrqs")?,
-    })
+    };
+    // A clock in two classes is a mistake in the device tree: refuse it
+    // rather than guess which one was meant.
+    let lists = [
+        &policy.clocks,
+        &policy.enable_only_clocks,
+        &policy.read_only_clocks,
+    ];
+    for (i, a) in lists.iter().enumerate() {
+        for b in lists.iter().skip(i + 1) {
+            if let Some(id) = a.iter().find(|id| b.contains(id)) {
+                dev_err!(
+                    dev,
+                    "{}: clock {} is in two allowed-*clocks lists\n",
+                    node.display_name(),
+                    id
+                );
+                return Err(EINVAL);
+            }
+        }
+    }
+    Ok(policy)
+}
+
+fn name_ok(name: &[u8], max: usize) -> bool {
+    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_';
+    !name.is_empty() && name.len() <= max && name.iter().all(ok)
 }
 
 /// The partition name of a `partition-<name>` child, `None` for other
 /// children; `EINVAL` for an empty, long or odd name.
 fn partition_name(child: &FwNode) -> Result<Option<CString>> {
     let full = CString::try_from_fmt(fmt!("{}", child.display_name()))?;
-    let bytes = full.to_bytes();
-    let Some(name) = bytes.strip_prefix(b"partition-") else {
+    let Some(name) = full.to_bytes().strip_prefix(b"partition-") else {
         return Ok(None);
     };
-    let ok = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit() || *c == b'-' || *c == b'_';
-    if name.is_empty() || name.len() > MAX_NAME || !name.iter().all(ok) {
+    if !name_ok(name, MAX_NAME) {
         return Err(EINVAL);
     }
     let name = core::str::from_utf8(name).map_err(|_| EINVAL)?;
     Ok(Some(CString::try_from_fmt(fmt!("bpmp-host-{}", name))?))
 }
 
-/// Finds the firmware endpoint the `nvidia,bpmp` phandle points at.
-fn backend(dev: &Device) -> Result<Backend> {
-    let target = tegra_bpmp::phandle_target(dev, c"nvidia,bpmp").inspect_err(|_| {
-        dev_err!(dev, "missing or invalid nvidia,bpmp phandle\n");
-    })?;
+/// The device name of a node's default partition: its `device-name`
+/// (Ghaf's layout) or `bpmp-host`.
+fn default_name(dev: &Device, node: &FwNode) -> Result<CString> {
+    if !node.property_present(c"device-name") {
+        return CString::try_from_fmt(fmt!("bpmp-host"));
+    }
+    let name = node
+        .property_read::<CString>(c"device-name")
+        .required_by(dev)?;
+    if !name_ok(name.to_bytes(), MAX_DEVICE_NAME) {
+        dev_err!(
+            dev,
+            "device-name \"{}\" is not [a-z0-9_-]{{1,48}}\n",
+            name.to_str().unwrap_or("?")
+        );
+        return Err(EINVAL);
+    }
+    Ok(name)
+}
+
+/// The firmware node this proxy serves: its `nvidia,bpmp` phandle, else the
+/// first available BPMP node, else (test kernels) the first model node.
+fn firmware_node(dev: &Device, node: &FwNode) -> Result<PhandleTarget> {
+    if node.property_present(c"nvidia,bpmp") {
+        return tegra_bpmp::phandle_target(dev, c"nvidia,bpmp").inspect_err(|_| {
+            dev_err!(dev, "invalid nvidia,bpmp phandle\n");
+        });
+    }
+    if let Some(bpmp) = tegra_bpmp::find_compatible(c"nvidia,tegra186-bpmp") {
+        return Ok(bpmp);
+    }
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
+    if let Some(model) = tegra_bpmp::find_compatible(c"ghaf,bpmp-model") {
+        return Ok(model);
+    }
+    dev_err!(dev, "no nvidia,bpmp phandle and no BPMP node\n");
+    Err(ENODEV)
+}
+
+/// Finds the firmware endpoint for the node `target`.
+fn backend(dev: &Device, target: &PhandleTarget) -> Result<Backend> {
     if target.is_compatible(c"ghaf,bpmp-model") {
         #[cfg(CONFIG_BPMP_VIRT_MODEL)]
         {
@@ -132,52 +198,54 @@ fn backend(dev: &Device) -> Result<Backend> {
         {
             dev_err!(
                 dev,
-                "nvidia,bpmp is a firmware model, but BPMP_VIRT_MODEL is off\n"
+                "the BPMP is a firmware model, but BPMP_VIRT_MODEL is off\n"
             );
             return Err(ENODEV);
         }
     }
     #[cfg(CONFIG_TEGRA_BPMP)]
     {
-        let bpmp = tegra_bpmp::Bpmp::get(dev)?;
+        let bpmp = tegra_bpmp::Bpmp::get_by_node(target).inspect_err(|e| {
+            if *e != EPROBE_DEFER {
+                dev_err!(dev, "cannot use the BPMP: {:?}\n", e);
+            }
+        })?;
         Ok(Backend::Firmware(Arc::new(bpmp, GFP_KERNEL)?))
     }
     #[cfg(not(CONFIG_TEGRA_BPMP))]
     {
-        dev_err!(
-            dev,
-            "nvidia,bpmp is not a firmware model and TEGRA_BPMP is off\n"
-        );
+        dev_err!(dev, "the BPMP is no firmware model and TEGRA_BPMP is off\n");
         Err(ENODEV)
     }
 }
 
 fn add_partition(
-    nodes: &mut KVec<Pin<KBox<PartitionNode>>>,
-    dir: &debugfs::Dir,
+    nodes: &mut KVec<PartitionNode>,
     name: CString,
     policy: Policy,
     backend: Backend,
 ) -> Result {
     let part = Partition::new(name, policy, backend)?;
+    let stats = {
+        let reg = REGISTRY.lock();
+        let sub = reg.debugfs.as_ref().ok_or(ENODEV)?.subdir(part.name());
+        KBox::pin_init(
+            sub.read_only_file(c"stats", StatsView(part.clone())),
+            GFP_KERNEL,
+        )?
+    };
     let dev_name = CString::try_from_fmt(fmt!("{}", part.name()))?;
-    let sub = dir.subdir(part.name());
-    let stats = KBox::pin_init(
-        sub.read_only_file(c"stats", StatsView(part.clone())),
+    let misc = KBox::pin_init(
+        MiscDeviceDataRegistration::register(MiscDeviceName::Owned(dev_name), part),
         GFP_KERNEL,
     )?;
-    let shared = part.clone();
-    let node = KBox::pin_init(
-        try_pin_init!(PartitionNode {
-            misc <- NamedMiscDeviceRegistration::register(dev_name),
+    nodes.push(
+        PartitionNode {
+            misc,
             _stats: stats,
-            part: shared,
-        }),
+        },
         GFP_KERNEL,
     )?;
-    let key = core::ptr::from_ref(node.misc.registration()) as usize;
-    REGISTRY.lock().files.push((key, part), GFP_KERNEL)?;
-    nodes.push(node, GFP_KERNEL)?;
     Ok(())
 }
 
@@ -192,13 +260,13 @@ impl platform::Driver for ProxyDriver {
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let dev: &Device = pdev.as_ref();
         let node = dev.fwnode().ok_or(ENODEV)?;
-        let backend = backend(dev)?;
-        let dir = debugfs::Dir::new(c"bpmp-host");
+        let backend = backend(dev, &firmware_node(dev, node)?)?;
+        // Built up locally: an error below drops every node registered so
+        // far (deregistering it) before probe returns.
         let mut nodes = KVec::new();
         add_partition(
             &mut nodes,
-            &dir,
-            CString::try_from_fmt(fmt!("bpmp-host"))?,
+            default_name(dev, node)?,
             read_policy(dev, node)?,
             backend.clone(),
         )?;
@@ -209,16 +277,12 @@ impl platform::Driver for ProxyDriver {
             else {
                 continue;
             };
-            add_partition(
-                &mut nodes,
-                &dir,
-                name,
-                read_policy(dev, &child)?,
-                backend.clone(),
-            )?;
+            add_partition(&mut nodes, name, read_policy(dev, &child)?, backend.clone())?;
         }
-        dev_info!(dev, "{} partition(s)\n", nodes.len());
-        Ok(ProxyDevice { nodes, _dir: dir })
+        for n in nodes.iter() {
+            dev_info!(dev, "/dev/{}\n", n.misc.name());
+        }
+        Ok(ProxyDevice { _nodes: nodes })
     }
 }
 
@@ -227,22 +291,31 @@ pub(crate) struct BpmpHostFile {
     part: Arc<Partition>,
 }
 
+// SAFETY: `BpmpHostFile` is only registered through
+// `MiscDeviceDataRegistration` (`add_partition()`).
+unsafe impl MiscDeviceData for BpmpHostFile {
+    type RegistrationData = Arc<Partition>;
+}
+
 impl BpmpHostFile {
-    /// Serves one wire message `raw` whose user address is `msg_addr`.
-    fn serve(&self, raw: &[u8; wire::WIRE_SIZE], msg_addr: UserPtr) -> Result {
-        let msg = WireMessage::decode(raw)?;
-        let mut tx = [0u8; wire::MAX_PAYLOAD];
+    /// Serves one wire message `msg` whose user address is `msg_addr`.
+    fn serve(&self, msg: &WireMessage, msg_addr: UserPtr) -> Result {
+        let msg = msg.check()?;
+        // Like `tegra_bpmp_message_valid()` (and so like Ghaf's proxy, which
+        // hands the sizes to `tegra_bpmp_transfer()`): a request or an
+        // answer window larger than one firmware message fails the message.
+        if msg.tx_size > tegra_bpmp::MSG_DATA_MAX || msg.rx_size > tegra_bpmp::MSG_DATA_MAX {
+            return Err(EINVAL);
+        }
+        let mut tx = [0u8; tegra_bpmp::MSG_DATA_MAX];
         let tx = &mut tx[..msg.tx_size];
         if !tx.is_empty() {
             UserSlice::new(UserPtr::from_addr(msg.tx_data as usize), tx.len())
                 .reader()
                 .read_slice(tx)?;
         }
-        // The firmware channel carries at most one message's data; larger
-        // requests are refused by the transport like tegra_bpmp_transfer().
         let mut rx = [0u8; tegra_bpmp::MSG_DATA_MAX];
-        let rx_cap = msg.rx_size.min(tegra_bpmp::MSG_DATA_MAX);
-        let (ret, len) = self.part.request(msg.mrq, tx, &mut rx[..rx_cap])?;
+        let (ret, len) = self.part.request(msg.mrq, tx, &mut rx[..msg.rx_size])?;
         if len > msg.rx_size {
             return Err(EOVERFLOW);
         }
@@ -251,7 +324,7 @@ impl BpmpHostFile {
                 .writer()
                 .write_slice(&rx[..len])?;
         }
-        let out = wire::encode_rx_result(len, ret);
+        let out = wire::rx_result(len, ret);
         UserSlice::new(msg_addr.wrapping_byte_add(wire::RX_SIZE_OFFSET), out.len())
             .writer()
             .write_slice(&out)
@@ -263,12 +336,7 @@ impl MiscDevice for BpmpHostFile {
     type Ptr = KBox<Self>;
 
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        let key = core::ptr::from_ref(misc) as usize;
-        let part = {
-            let reg = REGISTRY.lock();
-            let (_, p) = reg.files.iter().find(|(k, _)| *k == key).ok_or(ENODEV)?;
-            p.clone()
-        };
+        let part = MiscDeviceDataRegistration::data_of(misc).clone();
         part.open()?;
         match KBox::new(BpmpHostFile { part: part.clone() }, GFP_KERNEL) {
             Ok(f) => Ok(f),
@@ -295,7 +363,8 @@ impl MiscDevice for BpmpHostFile {
         if iov.copy_from_iter(&mut raw) != wire::WIRE_SIZE {
             return Err(EFAULT);
         }
-        this.serve(&raw, addr)?;
+        let msg = WireMessage::from_bytes_copy(&raw).ok_or(EINVAL)?;
+        this.serve(&msg, addr)?;
         Ok(wire::WIRE_SIZE)
     }
 

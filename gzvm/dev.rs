@@ -4,8 +4,8 @@
 
 use kernel::{
     fs::File,
-    misc_data::{self, MiscDeviceData},
     miscdevice::{MiscDevice, MiscDeviceRegistration},
+    miscdevice_ext::{MiscDeviceData, MiscDeviceDataRegistration},
     prelude::*,
     sync::Arc,
 };
@@ -17,9 +17,9 @@ pub(crate) struct GzvmDev {
     hyp: Arc<Hyp>,
 }
 
-// SAFETY: `GzvmDev` is only registered through `MiscRegistrationWithData` (see `gzvm.rs`).
+// SAFETY: `GzvmDev` is only registered through `MiscDeviceDataRegistration` (see `gzvm.rs`).
 unsafe impl MiscDeviceData for GzvmDev {
-    type Data = Arc<Hyp>;
+    type RegistrationData = Arc<Hyp>;
 }
 
 #[vtable]
@@ -27,7 +27,7 @@ impl MiscDevice for GzvmDev {
     type Ptr = KBox<Self>;
 
     fn open(_file: &File, misc: &MiscDeviceRegistration<Self>) -> Result<KBox<Self>> {
-        let hyp = misc_data::data_of(misc).clone();
+        let hyp = MiscDeviceDataRegistration::data_of(misc).clone();
         KBox::new(GzvmDev { hyp }, GFP_KERNEL).map_err(Into::into)
     }
 

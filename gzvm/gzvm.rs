@@ -10,8 +10,11 @@
 //! hypervisor instead of the `hvc` conduit.
 
 use kernel::{
-    device::Core, misc_data::MiscRegistrationWithData, miscdevice::MiscDeviceOptions, of, platform,
-    prelude::*, sync::Arc,
+    device::Core,
+    miscdevice_ext::{MiscDeviceDataRegistration, MiscDeviceName},
+    of, platform,
+    prelude::*,
+    sync::Arc,
 };
 
 mod caps;
@@ -70,7 +73,7 @@ struct GzvmDriver;
 #[pin_data]
 struct GzvmData {
     #[pin]
-    misc: MiscRegistrationWithData<GzvmDev>,
+    misc: MiscDeviceDataRegistration<GzvmDev>,
     #[pin]
     tracefs: TraceFs,
 }
@@ -88,8 +91,8 @@ impl platform::Driver for GzvmDriver {
             let trace = Trace::new()?;
             let hyp = connect(pdev, info.copied(), trace.clone())?;
             Ok(try_pin_init!(GzvmData {
-                misc <- MiscRegistrationWithData::register(
-                    MiscDeviceOptions { name: c"gzvm" },
+                misc <- MiscDeviceDataRegistration::register(
+                    MiscDeviceName::Static(c"gzvm"),
                     hyp,
                 ),
                 tracefs <- TraceFs::new(trace),

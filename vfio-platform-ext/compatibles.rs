@@ -13,13 +13,18 @@ use kernel::prelude::*;
 /// The compatibles every build handles. Keep the `alias` list of the
 /// `module!` in `vfio_platform_ext.rs` in step (it lets vfio-platform's
 /// `request_module("vfio-reset:<compatible>")` load this module).
-pub(crate) const BUILTIN: [&CStr; 6] = [
+pub(crate) const BUILTIN: [&CStr; 8] = [
     c"nvidia,dummy",
     c"arm,dummy",
     c"nvidia,tegra194-dummy",
     c"nvidia,tegra194-hsuart",
     c"arm,sbsa-uart",
     c"nvidia,tegra234-mgbe",
+    // The MTTCANs of NVIDIA's device tree (jetpack-nixos passes them
+    // through with their own compatible).
+    c"nvidia,tegra194-mttcan",
+    // Mainline's Tegra234 UARTs (tegra234.dtsi: UARTA, UARTE, ...).
+    c"nvidia,tegra234-uart",
 ];
 
 /// Longest compatible accepted (device-tree compatibles are short).

@@ -2,6 +2,11 @@
 
 //! The reset itself: the device's device-tree `resets`, through the
 //! reset-controller framework.
+//!
+//! A node without `resets` is refused, unless it says it has nothing to
+//! reset with the boolean [`NO_RESET_PROPERTY`] (Ghaf passes through memory
+//! regions, display register keyholes and the `host1x_pt` wrapper, which
+//! have no reset line): such a device is handed over without a reset.
 
 use kernel::{
     device::Device,
@@ -13,6 +18,10 @@ use kernel::{
 
 use crate::module_parameters;
 
+/// The opt-out: a node with this property and without `resets` is passed
+/// through without a reset.
+pub(crate) const NO_RESET_PROPERTY: &CStr = c"nvidia,no-reset-required";
+
 /// Longest settle time the `settle_us` parameter may ask for (10 ms).
 pub(crate) const MAX_SETTLE_US: u32 = 10_000;
 
@@ -22,6 +31,17 @@ pub(crate) struct DtReset;
 impl ResetHandler for DtReset {
     fn reset(dev: &Device) -> Result {
         let lines = ResetControl::count(dev)?;
+        if lines == 0
+            && dev
+                .fwnode()
+                .is_some_and(|n| n.property_present(NO_RESET_PROPERTY))
+        {
+            dev_info!(
+                dev,
+                "passed through without a reset (nvidia,no-reset-required)\n"
+            );
+            return Ok(());
+        }
         if lines == 0 {
             dev_err!(
                 dev,

@@ -6,8 +6,10 @@
 //! [`compatibles`]. vfio-platform calls it when a passed-through device is
 //! opened, when it is released and on `VFIO_DEVICE_RESET`; it pulses the
 //! reset lines of the device's `resets` property (see [`reset`]). A device
-//! without `resets` is refused, so vfio-platform keeps its default
-//! `reset_required=1` and never hands over a device it cannot reset.
+//! without `resets` is refused, unless its node opts out with
+//! `nvidia,no-reset-required`, so vfio-platform keeps its default
+//! `reset_required=1` and never hands over a device it cannot reset unless
+//! the device tree says there is nothing to reset.
 
 use kernel::{prelude::*, str::CString, vfio_platform::Registration};
 
@@ -31,6 +33,8 @@ module! {
         "vfio-reset:nvidia,tegra194-hsuart",
         "vfio-reset:arm,sbsa-uart",
         "vfio-reset:nvidia,tegra234-mgbe",
+        "vfio-reset:nvidia,tegra194-mttcan",
+        "vfio-reset:nvidia,tegra234-uart",
     ],
     params: {
         pulse: bool {

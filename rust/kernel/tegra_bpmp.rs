@@ -7,9 +7,10 @@
 //! `tegra_bpmp_put()`. [`Bpmp::transfer`] sends one message with the normal
 //! (sleeping, threaded) `tegra_bpmp_transfer()`.
 //!
-//! [`phandle_target`] resolves a phandle property without taking a BPMP
-//! reference, so that a caller can decide what the phandle points at (for
-//! example a software model of the firmware) before calling [`Bpmp::get`].
+//! [`phandle_target`] resolves a phandle property, and [`find_compatible`]
+//! finds a node by its compatible, without taking a BPMP reference, so that
+//! a caller can decide what the node is (for example a software model of
+//! the firmware) before calling [`Bpmp::get_by_node`].
 //!
 //! C headers: [`include/soc/tegra/bpmp.h`](srctree/include/soc/tegra/bpmp.h),
 //! [`include/soc/tegra/bpmp-abi.h`](srctree/include/soc/tegra/bpmp-abi.h).
@@ -83,6 +84,30 @@ pub fn phandle_target<Ctx: DeviceContext>(dev: &Device<Ctx>, prop: &CStr) -> Res
     Ok(PhandleTarget { node })
 }
 
+/// The first available device-tree node compatible with `compat`, as
+/// `tegra_bpmp_get()`'s callers find the BPMP without a phandle.
+pub fn find_compatible(compat: &CStr) -> Option<PhandleTarget> {
+    let mut from: *mut bindings::device_node = core::ptr::null_mut();
+    loop {
+        // SAFETY: `from` is NULL or a node reference this loop holds, which
+        // `of_find_compatible_node()` drops; `compat` is NUL-terminated. The
+        // result holds a reference, or is NULL.
+        let np = unsafe {
+            bindings::of_find_compatible_node(from, core::ptr::null(), compat.as_char_ptr())
+        };
+        let np = core::ptr::NonNull::new(np)?;
+        // SAFETY: `np` is a valid node (we hold a reference).
+        if unsafe { bindings::of_device_is_available(np.as_ptr()) } {
+            // SAFETY: `np` is valid; its `fwnode` is embedded in it, and
+            // `fwnode_handle_put()` on it drops the node reference we hold.
+            let fwnode = unsafe { core::ptr::addr_of_mut!((*np.as_ptr()).fwnode) };
+            // INVARIANT: The reference from `of_find_compatible_node()`.
+            return core::ptr::NonNull::new(fwnode).map(|node| PhandleTarget { node });
+        }
+        from = np.as_ptr();
+    }
+}
+
 /// An identity for `dev`'s firmware node (0 without one), equal to
 /// [`PhandleTarget::key`] of a phandle pointing at it.
 pub fn node_key<Ctx: DeviceContext>(dev: &Device<Ctx>) -> usize {
@@ -118,6 +143,38 @@ impl Bpmp {
         let bpmp = core::ptr::NonNull::new(ptr).ok_or(ENODEV)?;
         // INVARIANT: `tegra_bpmp_get()` succeeded.
         Ok(Self { bpmp })
+    }
+
+    /// Gets the BPMP probed on the node `node` (found with [`phandle_target`]
+    /// or [`find_compatible`]), as `tegra_bpmp_get()` does for a phandle.
+    /// `EPROBE_DEFER` while that BPMP has not probed yet.
+    pub fn get_by_node(node: &PhandleTarget) -> Result<Self> {
+        // SAFETY: `platform_bus_type` is a static bus; `node` is a valid
+        // firmware node; the result holds a device reference or is NULL.
+        let dev = unsafe {
+            bindings::bus_find_device(
+                core::ptr::addr_of!(bindings::platform_bus_type),
+                core::ptr::null_mut(),
+                node.node.as_ptr().cast::<core::ffi::c_void>().cast_const(),
+                Some(bindings::device_match_fwnode),
+            )
+        };
+        if dev.is_null() {
+            return Err(EPROBE_DEFER);
+        }
+        // SAFETY: `dev` is a valid device (we hold a reference). The BPMP
+        // driver stores its `struct tegra_bpmp` as the driver data.
+        let bpmp = unsafe { bindings::dev_get_drvdata(dev) }.cast::<bindings::tegra_bpmp>();
+        match core::ptr::NonNull::new(bpmp) {
+            // INVARIANT: As `tegra_bpmp_get()`, the reference we hold is on
+            // `bpmp->dev` (the same device), which `tegra_bpmp_put()` drops.
+            Some(bpmp) => Ok(Self { bpmp }),
+            None => {
+                // SAFETY: Drops the reference `bus_find_device()` took.
+                unsafe { bindings::put_device(dev) };
+                Err(EPROBE_DEFER)
+            }
+        }
     }
 
     /// Sends message `mrq` with payload `tx` and receives the answer into

@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <linux/types.h>
 
+#include "../../bpmp-virt/include/uapi/linux/bpmp_host_proxy.h"
+
 #define DEV_DEFAULT	"/dev/bpmp-host"
 #define DEV_VM2		"/dev/bpmp-host-vm2"
 #define MODEL_STATE	"/sys/kernel/debug/bpmp-model/state"
@@ -66,22 +68,15 @@
 #define BPMP_EINVAL	22
 #define BPMP_ENODEV	19
 
+#define BPMP_CLK_HAS_MUX			(1U << 0)
+#define BPMP_CLK_HAS_SET_RATE			(1U << 1)
+#define BPMP_CLK_IS_ROOT			(1U << 2)
+#define BPMP_CLK_RATE_PARENT_CHANGE_DENIED	(1U << 30)
+#define BPMP_CLK_STATE_CHANGE_DENIED		(1U << 31)
+
 #define CLK_ALL_INFO_SIZE	113
 
-struct bpmp_wire {
-	__u32 mrq;
-	__u32 reserved0;
-	struct {
-		__u64 data;
-		__u64 size;
-	} tx;
-	struct {
-		__u64 data;
-		__u64 size;
-		__s32 ret;
-		__u32 reserved0;
-	} rx;
-};
+#define bpmp_wire bpmp_proxy_wire_message
 
 _Static_assert(sizeof(struct bpmp_wire) == 48, "wire message is 48 bytes");
 

@@ -62,6 +62,17 @@ TEST_F(bpmp, ping_and_side_effect_free_mrqs)
 	r = bpmp_xfer(self->fd, MRQ_QUERY_ABI, &q, 4, &status, 4);
 	ASSERT_EQ(48, r.rc);
 	EXPECT_EQ(-BPMP_ENODEV, status);
+	/* The firmware serves MRQ_DEBUG; no partition may send it. */
+	q = MRQ_DEBUG;
+	r = bpmp_xfer(self->fd, MRQ_QUERY_ABI, &q, 4, &status, 4);
+	ASSERT_EQ(48, r.rc);
+	EXPECT_EQ(0, r.ret);
+	EXPECT_EQ(-BPMP_ENODEV, status);
+	/* MRQ_BWMGR: only partition-vm2 opted in (the model lacks it). */
+	q = MRQ_BWMGR;
+	r = bpmp_xfer(self->fd, MRQ_QUERY_ABI, &q, 4, &status, 4);
+	ASSERT_EQ(48, r.rc);
+	EXPECT_EQ(-BPMP_ENODEV, status);
 
 	r = bpmp_xfer(self->fd, MRQ_QUERY_FW_TAG, NULL, 0, tag, sizeof(tag));
 	ASSERT_EQ(48, r.rc);
@@ -152,12 +163,19 @@ TEST_F(bpmp, clock_commands_on_allowed_clock)
 
 	r = clk_xfer(self->fd, CMD_CLK_GET_MAX_CLK_ID, 0, 0, 0, &v, 4);
 	ASSERT_EQ(48, r.rc);
-	EXPECT_LE(157U, v);
+	EXPECT_LE(381U, v);
 
-	/* Firmware errors come back in rx.ret: PLLP_OUT0 has a fixed rate. */
-	r = clk_xfer(self->fd, CMD_CLK_SET_RATE, 102, 0, 1, &rate, 8);
+	/* Firmware errors come back in rx.ret: no rate of 0 Hz. */
+	r = clk_xfer(self->fd, CMD_CLK_ROUND_RATE, 155, 0, 0, &rate, 8);
 	ASSERT_EQ(48, r.rc);
 	EXPECT_EQ(-BPMP_EINVAL, r.ret);
+	/* PLLP_OUT0 is listed, but as a shared root it is only enable-only. */
+	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_SET_RATE, 102, 0, 1, &rate, 8).rc);
+	r = clk_xfer(self->fd, CMD_CLK_GET_ALL_INFO, 102, 0, 0, info, sizeof(info));
+	ASSERT_EQ(48, r.rc);
+	memcpy(&v, info, 4);
+	EXPECT_EQ(BPMP_CLK_RATE_PARENT_CHANGE_DENIED,
+		  v & (BPMP_CLK_RATE_PARENT_CHANGE_DENIED | BPMP_CLK_STATE_CHANGE_DENIED));
 }
 
 TEST_F(bpmp, clock_denials_and_read_only_clocks)
@@ -165,8 +183,9 @@ TEST_F(bpmp, clock_denials_and_read_only_clocks)
 	__s64 rate;
 	__u32 v;
 
-	/* Not in the partition. */
-	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_GET_RATE, 156, 0, 0, &rate, 8).rc);
+	/* Not in the partition: discovery yes, control no. */
+	EXPECT_EQ(48, clk_xfer(self->fd, CMD_CLK_GET_RATE, 156, 0, 0, &rate, 8).rc);
+	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_ENABLE, 156, 0, 0, NULL, 0).rc);
 	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_ENABLE, 40, 0, 0, NULL, 0).rc);
 	/* Full 24-bit id: 0x109b is not 155 (Ghaf's 12-bit mask says it is). */
 	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_ENABLE, 0x109b, 0, 0, NULL, 0).rc);
@@ -222,12 +241,14 @@ TEST_F(bpmp, power_domains_allowed_and_denied)
 	EXPECT_STREQ("aud", name);
 	r = two_xfer(self->vm2, MRQ_PG, CMD_PG_GET_MAX_ID, 0, &v, 4);
 	ASSERT_EQ(48, r.rc);
-	EXPECT_EQ(10U, v);
+	EXPECT_EQ(18U, v);
 	r = pg_set(self->vm2, 2, PG_STATE_OFF);
 	ASSERT_EQ(48, r.rc);
 	EXPECT_EQ(0, model_field("pg 2", "on"));
 
-	EXPECT_EQ(-EPERM, two_xfer(self->fd, MRQ_PG, CMD_PG_GET_STATE, 2, &v, 4).rc);
+	/* Every partition may read every domain's state and name ... */
+	EXPECT_EQ(48, two_xfer(self->fd, MRQ_PG, CMD_PG_GET_STATE, 2, &v, 4).rc);
+	/* ... and switch only its own. */
 	EXPECT_EQ(-EPERM, pg_set(self->fd, 2, PG_STATE_ON).rc);
 	EXPECT_EQ(-EPERM, pg_set(self->vm2, 3, PG_STATE_ON).rc);
 }
@@ -249,26 +270,34 @@ TEST_F(bpmp, deny_by_default_mrq_sweep)
 
 TEST_F(bpmp, deny_by_default_id_sweep)
 {
-	static const __u8 cmds[] = {
-		CMD_CLK_GET_RATE, CMD_CLK_SET_RATE, CMD_CLK_GET_PARENT, CMD_CLK_IS_ENABLED,
-		CMD_CLK_ENABLE, CMD_CLK_DISABLE, CMD_CLK_GET_ALL_INFO,
+	static const __u8 queries[] = {
+		CMD_CLK_GET_RATE, CMD_CLK_GET_PARENT, CMD_CLK_IS_ENABLED, CMD_CLK_GET_ALL_INFO,
 	};
 	__u8 rx[120];
 	unsigned int id, i;
 
 	for (id = 0; id < 1024; id++) {
-		int clk_ok = id == 155 || id == 102;
+		/* UARTA is owned, PLLP_OUT0 (a shared root) enable-only. */
+		int owned = id == 155, gate = owned || id == 102;
 
-		for (i = 0; i < ARRAY_SIZE(cmds); i++) {
-			struct xfer r = clk_xfer(self->fd, cmds[i], id, 0, 1000000, rx, sizeof(rx));
+		for (i = 0; i < ARRAY_SIZE(queries); i++) {
+			struct xfer r = clk_xfer(self->fd, queries[i], id, 0, 0, rx, sizeof(rx));
 
-			EXPECT_EQ(clk_ok ? 48 : -EPERM, r.rc) TH_LOG("clk %u cmd %u", id, cmds[i]);
+			EXPECT_EQ(48, r.rc) TH_LOG("clk %u cmd %u", id, queries[i]);
 		}
+		EXPECT_EQ(owned ? 48 : -EPERM,
+			  clk_xfer(self->fd, CMD_CLK_SET_RATE, id, 0, 1000000, rx, 8).rc)
+			TH_LOG("clk %u set rate", id);
+		EXPECT_EQ(gate ? 48 : -EPERM, clk_xfer(self->fd, CMD_CLK_ENABLE, id, 0, 0, NULL, 0).rc)
+			TH_LOG("clk %u enable", id);
+		EXPECT_EQ(gate ? 48 : -EPERM, clk_xfer(self->fd, CMD_CLK_DISABLE, id, 0, 0, NULL, 0).rc)
+			TH_LOG("clk %u disable", id);
 		EXPECT_EQ(id == 100 ? 48 : -EPERM,
 			  two_xfer(self->fd, MRQ_RESET, CMD_RESET_ASSERT, id, NULL, 0).rc)
 			TH_LOG("reset %u", id);
-		EXPECT_EQ(-EPERM, two_xfer(self->fd, MRQ_PG, CMD_PG_GET_STATE, id, rx, 4).rc)
+		EXPECT_EQ(48, two_xfer(self->fd, MRQ_PG, CMD_PG_GET_STATE, id, rx, 4).rc)
 			TH_LOG("pg %u", id);
+		EXPECT_EQ(-EPERM, pg_set(self->fd, id, PG_STATE_ON).rc) TH_LOG("pg %u", id);
 	}
 }
 
@@ -276,12 +305,12 @@ TEST_F(bpmp, partitions_are_isolated)
 {
 	__s64 rate;
 
-	/* Each partition sees only its own ids, both ways. */
-	EXPECT_EQ(48, clk_xfer(self->vm2, CMD_CLK_GET_RATE, 156, 0, 0, &rate, 8).rc);
-	EXPECT_EQ(-EPERM, clk_xfer(self->vm2, CMD_CLK_GET_RATE, 155, 0, 0, &rate, 8).rc);
-	EXPECT_EQ(-EPERM, clk_xfer(self->vm2, CMD_CLK_ENABLE, 102, 0, 0, NULL, 0).rc);
-	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_GET_RATE, 156, 0, 0, &rate, 8).rc);
-	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_GET_RATE, 14, 0, 0, &rate, 8).rc);
+	/* Each partition changes only its own ids, both ways. */
+	EXPECT_EQ(48, clk_xfer(self->vm2, CMD_CLK_SET_RATE, 156, 0, 1000000, &rate, 8).rc);
+	EXPECT_EQ(-EPERM, clk_xfer(self->vm2, CMD_CLK_SET_RATE, 155, 0, 1000000, &rate, 8).rc);
+	EXPECT_EQ(-EPERM, clk_xfer(self->vm2, CMD_CLK_ENABLE, 155, 0, 0, NULL, 0).rc);
+	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_SET_RATE, 156, 0, 1000000, &rate, 8).rc);
+	EXPECT_EQ(-EPERM, clk_xfer(self->fd, CMD_CLK_ENABLE, 14, 0, 0, NULL, 0).rc);
 	EXPECT_EQ(-EPERM, two_xfer(self->vm2, MRQ_RESET, CMD_RESET_ASSERT, 100, NULL, 0).rc);
 	EXPECT_EQ(-EPERM, two_xfer(self->fd, MRQ_RESET, CMD_RESET_ASSERT, 101, NULL, 0).rc);
 	/* A disable from another partition is refused, not absorbed. */
@@ -379,7 +408,10 @@ TEST_F(bpmp, malformed_messages)
 	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_PING, big, 513, NULL, 0).rc);
 	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_PING, &ping, 4, big, 513).rc);
 	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_PING, big, 121, NULL, 0).rc);
-	EXPECT_EQ(48, bpmp_xfer(self->fd, MRQ_PING, big, 120, big, 512).rc);
+	/* Answer windows too, as tegra_bpmp_transfer() (Ghaf's proxy fails). */
+	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_PING, big, 120, big, 121).rc);
+	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_PING, big, 120, big, 512).rc);
+	EXPECT_EQ(48, bpmp_xfer(self->fd, MRQ_PING, big, 120, big, 120).rc);
 	/* Truncated sub-command payloads. */
 	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_CLK, big, 3, NULL, 0).rc);
 	EXPECT_EQ(-EINVAL, bpmp_xfer(self->fd, MRQ_RESET, big, 4, NULL, 0).rc);
@@ -437,6 +469,59 @@ TEST_F(bpmp, audit_counters)
 	/* The other partition's counters did not move. */
 	EXPECT_EQ(NULL, strstr(stats, "\nmrq 200 "));
 	free(stats);
+}
+
+TEST(ghaf_layout_nodes_side_by_side)
+{
+	static const char *const nodes[] = {
+		DEV_DEFAULT, DEV_VM2, "/dev/bpmp-host-can-vm", "/dev/bpmp-host-net-vm",
+	};
+	__u32 challenge = 5, reply;
+	int fd[ARRAY_SIZE(nodes)];
+	unsigned int i;
+
+	/*
+	 * Ghaf's per-consumer node probed next to ours, found the model by
+	 * its compatible, and did not take /dev/bpmp-host.
+	 */
+	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
+		fd[i] = open(nodes[i], O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, fd[i]) TH_LOG("open %s: %s", nodes[i], strerror(errno));
+	}
+	for (i = 0; i < ARRAY_SIZE(nodes); i++) {
+		reply = 0;
+		EXPECT_EQ(48, bpmp_xfer(fd[i], MRQ_PING, &challenge, 4, &reply, 4).rc);
+		EXPECT_EQ(10U, reply);
+	}
+	/* Its own policy: MGBE0's reset is its, UARTA's is not. */
+	EXPECT_EQ(48, two_xfer(fd[3], MRQ_RESET, CMD_RESET_DEASSERT, 46, NULL, 0).rc);
+	EXPECT_EQ(-EPERM, two_xfer(fd[3], MRQ_RESET, CMD_RESET_DEASSERT, 100, NULL, 0).rc);
+	EXPECT_EQ(-EPERM, two_xfer(fd[0], MRQ_RESET, CMD_RESET_DEASSERT, 46, NULL, 0).rc);
+	for (i = 0; i < ARRAY_SIZE(nodes); i++)
+		close(fd[i]);
+	EXPECT_EQ(1, model_field("reset 46", "asserted"));
+}
+
+TEST(failed_probe_leaves_nothing)
+{
+	static const char *const gone[] = {
+		"/dev/bpmp-host-doomed",
+		"/dev/bpmp-host-doomed-twice",
+		"/sys/kernel/debug/bpmp-host/bpmp-host-doomed",
+		"/sys/bus/platform/devices/bpmp-host-proxy-doomed/driver",
+	};
+	unsigned int i;
+
+	/*
+	 * The node exists; its probe failed after registering its default
+	 * partition (a clock listed in two classes), which was undone.
+	 */
+	ASSERT_EQ(0, access("/sys/bus/platform/devices/bpmp-host-proxy-doomed", F_OK));
+	for (i = 0; i < ARRAY_SIZE(gone); i++) {
+		errno = 0;
+		EXPECT_EQ(-1, access(gone[i], F_OK)) TH_LOG("%s exists", gone[i]);
+		EXPECT_EQ(ENOENT, errno) TH_LOG("%s", gone[i]);
+	}
 }
 
 #define WORKERS	4

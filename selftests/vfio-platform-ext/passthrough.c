@@ -38,6 +38,7 @@ static void restore(void)
 	unbind_dev(PT_DEV);
 	unbind_dev(NORESET_DEV);
 	unbind_dev(EXTRA_DEV);
+	unbind_dev(OPTOUT_DEV);
 	if (module_loaded() && access(PARAMS_MARK, F_OK) == 0)
 		unload_module();
 	unlink(PARAMS_MARK);
@@ -320,6 +321,29 @@ TEST_F(pt, device_without_resets_refused)
 	EXPECT_TRUE(kmsg_has(self->kmsg, NORESET_DEV, "refusing to pass it through without a reset"));
 	ASSERT_EQ(0, read_line(PT_RESET, &l1));
 	EXPECT_EQ(l0.pulses, l1.pulses);
+}
+
+TEST_F(pt, opted_out_device_passes_without_reset)
+{
+	struct line l0, l1;
+	const char *step;
+
+	ASSERT_EQ(0, read_line(PT_RESET, &l0));
+	self->kmsg = kmsg_open();
+	ASSERT_LE(0, self->kmsg);
+	/* No resets, but the node says it has nothing to reset. */
+	ASSERT_EQ(0, bind_dev(OPTOUT_DEV));
+	ASSERT_EQ(0, vfio_open(OPTOUT_DEV, &self->v, &step)) TH_LOG("%s: %s", step,
+								    strerror(errno));
+	EXPECT_EQ(0, ioctl(self->v.device, VFIO_DEVICE_RESET));
+	EXPECT_TRUE(kmsg_has(self->kmsg, OPTOUT_DEV,
+			     "passed through without a reset (nvidia,no-reset-required)"));
+	vfio_close(&self->v);
+	ASSERT_EQ(0, unbind_dev(OPTOUT_DEV));
+	/* No reset line of the model moved. */
+	ASSERT_EQ(0, read_line(PT_RESET, &l1));
+	EXPECT_EQ(l0.pulses, l1.pulses);
+	EXPECT_EQ(l0.asserts, l1.asserts);
 }
 
 TEST_F(pt, extra_compatible_from_kconfig)

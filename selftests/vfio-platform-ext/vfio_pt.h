@@ -24,6 +24,7 @@
 #define PT_DEV		"a000000.virtio_mmio"	/* nvidia,dummy, reset 102 */
 #define NORESET_DEV	"a003e00.virtio_mmio"	/* nvidia,dummy, no resets */
 #define EXTRA_DEV	"a003c00.virtio_mmio"	/* virtio,mmio (Kconfig list) */
+#define OPTOUT_DEV	"a003a00.virtio_mmio"	/* no resets, nvidia,no-reset-required */
 #define PT_RESET	"reset 102"
 
 #define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
