@@ -417,7 +417,7 @@ static void *dup_assigner(void *arg)
  * is hooked, so it never consumes an event meant for the first: every one
  * of 100 signals reaches the guest while another thread keeps trying.
  */
-TEST_F(irq, duplicate_eventfd_never_steals_an_event)
+TEST_F_TIMEOUT(irq, duplicate_eventfd_never_steals_an_event, 120)
 {
 	struct dup_race d = { .vm = self->g.vm };
 	pthread_t t;
@@ -542,7 +542,7 @@ static void *churn(void *arg)
 	return NULL;
 }
 
-TEST_F(irq, concurrent_assign_deassign_while_running)
+TEST_F_TIMEOUT(irq, concurrent_assign_deassign_while_running, 120)
 {
 	pthread_t t[2];
 	int efd = eventfd(0, EFD_CLOEXEC), i;
