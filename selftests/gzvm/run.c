@@ -323,16 +323,21 @@ TEST(spinning_guest_is_interrupted_by_a_signal)
 	kick_run = NULL;
 	r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
-	/* Watch the guest count in RAM (up to 20 s), then kick it. */
+	/*
+	 * Watch the guest count in RAM (up to 20 s), then kick it. The
+	 * simulator checks every guest access against the driver's pins,
+	 * which makes its interpreter slower under TCG: 20000 iterations are
+	 * still thousands of RUN calls.
+	 */
 	for (i = 0; i < 2000; i++) {
 		seen = __atomic_load_n(counter, __ATOMIC_RELAXED);
-		if (seen >= 100000)
+		if (seen >= 20000)
 			break;
 		usleep(10000);
 	}
 	pthread_kill(t, SIGUSR1);
 	pthread_join(t, NULL);
-	EXPECT_LE(100000ULL, seen);
+	EXPECT_LE(20000ULL, seen);
 	EXPECT_EQ(-1, r.ret);
 	EXPECT_EQ(EINTR, r.err);
 	/* The vCPU stopped where the guest was: x0 is at least what we saw. */
