@@ -21,8 +21,6 @@
 #include "gzvm_util.h"
 #include "hypercalls.h"
 
-#define GICD_BASE	0x3fff0000ULL
-#define GICR_BASE	(GICD_BASE - 0x20000)
 #define MBOX		0x1000
 #define PARAM		0x1100
 #define EXIT_IDLE	0x9292000bULL
@@ -36,24 +34,6 @@ static void on_kick(int sig)
 		kick_run->immediate_exit = 1;
 }
 
-static __u64 *word(struct guest *g, int off)
-{
-	return (__u64 *)((char *)g->ram + off);
-}
-
-static int wait_word(struct guest *g, int off, __u64 want)
-{
-	struct timespec ts = { 0, 1000000 };
-	int i;
-
-	for (i = 0; i < 5000; i++) {
-		if (__atomic_load_n(word(g, off), __ATOMIC_ACQUIRE) >= want)
-			return 0;
-		nanosleep(&ts, NULL);
-	}
-	return -1;
-}
-
 static void *run_loop(void *arg)
 {
 	struct guest *g = arg;
@@ -61,22 +41,6 @@ static void *run_loop(void *arg)
 	while (!guest_run(g))
 		;
 	return NULL;
-}
-
-static int create_gic(int vm)
-{
-	struct gzvm_create_device dist = {
-		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_DIST,
-		.dev_addr = GICD_BASE, .dev_reg_size = 0x10000,
-	};
-	struct gzvm_create_device redist = {
-		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_REDIST,
-		.dev_addr = GICR_BASE, .dev_reg_size = 0x20000,
-	};
-
-	if (ioctl(vm, GZVM_CREATE_DEVICE, &dist))
-		return -1;
-	return ioctl(vm, GZVM_CREATE_DEVICE, &redist);
 }
 
 /* A guest waiting in WFI for SPI `spi` (edge-triggered) on a vCPU thread. */
@@ -116,8 +80,8 @@ FIXTURE_TEARDOWN(noext)
 
 static int start(struct guest *g, pthread_t *t, bool *running, __u64 id)
 {
-	*word(g, PARAM) = id;
-	*word(g, PARAM + 8) = 1;
+	*guest_word(g, PARAM) = id;
+	*guest_word(g, PARAM + 8) = 1;
 	if (pthread_create(t, NULL, run_loop, g))
 		return -1;
 	*running = true;
@@ -187,7 +151,7 @@ TEST_F(noext, resamplefd_is_never_signalled)
 	ASSERT_EQ(8, write(efd, &one, 8));
 	ASSERT_EQ(0, wait_word(&self->g, MBOX, 2));
 	usleep(50000);
-	EXPECT_EQ(2, *word(&self->g, MBOX));
+	EXPECT_EQ(2, *guest_word(&self->g, MBOX));
 	close(efd);
 	close(rfd);
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/gzvm.h>
 
@@ -192,6 +193,46 @@ static inline int guest_setup(struct guest *g, size_t ram_size, struct prog p)
 	    set_reg(g->vcpu, REG_PSTATE, 0x3c5))
 		return -1;
 	return 0;
+}
+
+/* crosvm's vGIC layout for one vCPU: distributor, then one redistributor. */
+#define GICD_BASE	0x3fff0000ULL
+#define GICR_BASE	(GICD_BASE - 0x20000)
+
+static inline int create_gic(int vm)
+{
+	struct gzvm_create_device dist = {
+		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_DIST,
+		.dev_addr = GICD_BASE, .dev_reg_size = 0x10000,
+	};
+	struct gzvm_create_device redist = {
+		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_REDIST,
+		.dev_addr = GICR_BASE, .dev_reg_size = 0x20000,
+	};
+
+	if (ioctl(vm, GZVM_CREATE_DEVICE, &dist))
+		return -1;
+	return ioctl(vm, GZVM_CREATE_DEVICE, &redist);
+}
+
+/* The guest RAM word at byte `off`. */
+static inline __u64 *guest_word(struct guest *g, int off)
+{
+	return (__u64 *)((char *)g->ram + off);
+}
+
+/* Waits (up to 5 s, 1 ms steps) until the guest RAM word at `off` >= want. */
+static inline int wait_word(struct guest *g, int off, __u64 want)
+{
+	struct timespec ts = { 0, 1000000 };
+	int i;
+
+	for (i = 0; i < 5000; i++) {
+		if (__atomic_load_n(guest_word(g, off), __ATOMIC_ACQUIRE) >= want)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+	return -1;
 }
 
 static inline void guest_teardown(struct guest *g)

@@ -24,8 +24,6 @@
 #include "gzvm_util.h"
 
 #define RAM_SIZE	(1 << 20)
-#define GICD_BASE	0x3fff0000ULL
-#define GICR_BASE	(GICD_BASE - 0x20000)
 #define MBOX		0x1000
 #define PARAM		0x1100
 #define IOEV_ADDR	(MMIO_BASE + 0x50)
@@ -92,24 +90,6 @@ static int wait_for(__u64 *p, __u64 want)
 		sched_yield();
 	}
 	return 0;
-}
-
-static int create_gic(int vm)
-{
-	struct gzvm_create_device dist = {
-		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_DIST,
-		.dev_addr = GICD_BASE,
-		.dev_reg_size = 0x10000,
-	};
-	struct gzvm_create_device redist = {
-		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_REDIST,
-		.dev_addr = GICR_BASE,
-		.dev_reg_size = 0x20000,
-	};
-
-	if (ioctl(vm, GZVM_CREATE_DEVICE, &dist))
-		return -1;
-	return ioctl(vm, GZVM_CREATE_DEVICE, &redist);
 }
 
 /* A VM running guest_irq for interrupt `id` on a vCPU thread. */

@@ -36,8 +36,6 @@
 #include "hypercalls.h"
 
 #define RAM_SIZE	(16 << 20)
-#define GICD_BASE	0x3fff0000ULL
-#define GICR_BASE	(GICD_BASE - 0x20000)
 #define MBOX		0x1000
 #define PARAM		0x1100
 #define DTB_GPA		(GUEST_RAM_GPA + RAM_SIZE - 0x200000)
@@ -64,25 +62,6 @@ static void *run_loop(void *arg)
 	while (!guest_run(r->g))
 		;
 	return NULL;
-}
-
-static __u64 *word(struct guest *g, int off)
-{
-	return (__u64 *)((char *)g->ram + off);
-}
-
-static int wait_word(struct guest *g, int off, __u64 want)
-{
-	struct timespec ts;
-	int i;
-
-	for (i = 0; i < 5000; i++) {
-		if (__atomic_load_n(word(g, off), __ATOMIC_ACQUIRE) >= want)
-			return 0;
-		ts = (struct timespec){ 0, 1000000 };
-		nanosleep(&ts, NULL);
-	}
-	return -1;
 }
 
 static void stop(struct runner *r)
@@ -134,22 +113,6 @@ static int setup_words(struct word *w, __u64 vm)
 
 	memcpy(w, rows, sizeof(rows));
 	return ARRAY_SIZE(rows);
-}
-
-static int create_gic(int vm)
-{
-	struct gzvm_create_device dist = {
-		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_DIST,
-		.dev_addr = GICD_BASE, .dev_reg_size = 0x10000,
-	};
-	struct gzvm_create_device redist = {
-		.dev_type = GZVM_DEV_TYPE_ARM_VGIC_V3_REDIST,
-		.dev_addr = GICR_BASE, .dev_reg_size = 0x20000,
-	};
-
-	if (ioctl(vm, GZVM_CREATE_DEVICE, &dist))
-		return -1;
-	return ioctl(vm, GZVM_CREATE_DEVICE, &redist);
 }
 
 static int irq_line(int vm, __u32 irq, __u32 level)
@@ -206,8 +169,8 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 	g.ram = map_anon(RAM_SIZE);
 	ASSERT_NE(NULL, g.ram);
 	load_prog(g.ram, PROG(irq));
-	*word(&g, PARAM) = SPI_N + 32;
-	*word(&g, PARAM + 8) = 1;
+	*guest_word(&g, PARAM) = SPI_N + 32;
+	*guest_word(&g, PARAM + 8) = 1;
 	ASSERT_EQ(0, set_region(g.vm, 0, GUEST_RAM_GPA, g.ram, RAM_SIZE));
 	/* CHECK_EXTENSION is answered by the driver: no hypercall. */
 	ASSERT_EQ(0, ioctl(g.vm, GZVM_CHECK_EXTENSION, &cap));
@@ -320,15 +283,15 @@ TEST_F(trace, idle_with_timer_sends_no_irq_line)
 	asm volatile("mrs %0, cntfrq_el0" : "=r" (freq));
 	ASSERT_EQ(0, guest_setup(&g, 1 << 20, PROG(irq)));
 	ASSERT_EQ(0, create_gic(g.vm));
-	*word(&g, PARAM) = 27;
-	*word(&g, PARAM + 16) = freq / 50;
+	*guest_word(&g, PARAM) = 27;
+	*guest_word(&g, PARAM + 16) = freq / 50;
 	ASSERT_EQ(0, trace_start());
 	r.g = &g;
 	ASSERT_EQ(0, pthread_create(&r.t, NULL, run_loop, &r));
 	ASSERT_EQ(0, wait_word(&g, MBOX, 3));
 	stop(&r);
 	n = trace_read(self->recs, MAX_RECS);
-	EXPECT_EQ(27, *word(&g, MBOX + 8));
+	EXPECT_EQ(27, *guest_word(&g, MBOX + 8));
 	guest_teardown(&g);
 	ASSERT_LT(0, n);
 	EXPECT_EQ(0, count_fid(self->recs, n, HVC_IRQ_LINE));
