@@ -19,9 +19,11 @@ mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmpfs /tmp
 
 mode=test
+only='*'
 for arg in $(cat /proc/cmdline); do
 	case $arg in
 	gv.mode=*) mode=${arg#gv.mode=} ;;
+	gv.only=*) only=${arg#gv.only=} ;;
 	esac
 done
 
@@ -97,7 +99,11 @@ fi
 suite boot modules load_modules
 
 for t in $(cat /selftests/list); do
-	suite kselftest "$t" timeout 300 "/selftests/$t"
+	# gv.only=GLOB (kernel command line) runs the matching suites only.
+	# shellcheck disable=SC2254
+	case $t in
+	$only) suite kselftest "$t" timeout 300 "/selftests/$t" ;;
+	esac
 done
 
 # KUnit suites of our modules ran at insmod; debugfs keeps their KTAP.

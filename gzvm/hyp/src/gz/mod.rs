@@ -1,26 +1,54 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The GenieZone ABI (stub for bring-up).
+//! The GenieZone ABI: the host's `hvc` calls ([`host`]), running vCPUs ([`world`]) and
+//! what their guests trap on ([`guest`]).
 
-use crate::{boot::Frame, fdt::Facts};
+mod abi;
+mod context;
+mod guest;
+mod host;
+mod mem;
+mod stage2;
+mod vgic;
+mod vm;
+mod world;
 
-pub fn init(_f: Facts) {}
+use crate::{fdt::Facts, layout::MAX_CPUS, sync::SpinLock};
+use stage2::Root;
+use vm::Vm;
 
-pub fn in_guest() -> bool {
-    false
+pub use guest::guest_trap;
+pub use host::host_call;
+pub use world::in_guest;
+
+/// Most VMs at once.
+pub const MAX_VMS: usize = 16;
+
+/// Every VM; VM id `n` is `vms[n - 1]` (0 is not a VM id in the ABI).
+pub struct Hyp {
+    pub vms: [Option<Vm>; MAX_VMS],
+    /// Physical redistributor base of CPU 0 (for enabling the PPIs the hypervisor uses).
+    pub gicr: u64,
 }
 
-pub fn host_call(frame: &mut Frame) {
-    let f = frame.x[0] as u32;
-    let r: [u64; 4] = match f {
-        0xfb00_100c => [0, 16, 0, 0],
-        0xfb00_100d if frame.x[1] == 0 && frame.x[2] == 0x9204 => [0, 512, 0, 0],
-        0xfb00_100d if frame.x[1] == 0 && frame.x[2] == 0x9205 => [0, 128, 0, 0],
-        _ => [-24i64 as u64, 0, 0, 0],
-    };
-    frame.x[..4].copy_from_slice(&r);
+pub static HYP: SpinLock<Hyp> = SpinLock::new(Hyp {
+    vms: [const { None }; MAX_VMS],
+    gicr: 0,
+});
+
+/// Stage-2 roots, one per VM slot (8 KiB aligned, as the concatenated level-1 tables
+/// require).
+static mut ROOTS: [Root; MAX_VMS] = [const { Root([0; 1024]) }; MAX_VMS];
+
+/// The root of VM slot `i`.
+fn root(i: usize) -> *mut Root {
+    // SAFETY: Only the address of the element is taken; the VM slot `i` owns it.
+    unsafe { core::ptr::addr_of_mut!(ROOTS[i]) }
 }
 
-pub fn guest_trap(_frame: &mut Frame, _k: u64) {
-    crate::fatal!("guest trap");
+/// Records what the device tree said (primary CPU, before the host runs).
+pub fn init(f: Facts) {
+    mem::init(f.ram);
+    HYP.lock().gicr = f.gicr;
+    let _ = MAX_CPUS;
 }
