@@ -25,6 +25,7 @@ mod hypmem;
 mod ioeventfd;
 mod irq;
 mod irqfd;
+mod knobs;
 mod memslot;
 #[cfg(CONFIG_GZVM_SIM)]
 mod sim;
@@ -76,6 +77,8 @@ struct GzvmData {
     misc: MiscDeviceDataRegistration<GzvmDev>,
     #[pin]
     tracefs: TraceFs,
+    #[pin]
+    knobs: knobs::KnobsFs,
 }
 
 impl platform::Driver for GzvmDriver {
@@ -91,6 +94,7 @@ impl platform::Driver for GzvmDriver {
             let trace = Trace::new()?;
             let hyp = connect(pdev, info.copied(), trace.clone())?;
             Ok(try_pin_init!(GzvmData {
+                knobs <- knobs::KnobsFs::new(hyp.clone()),
                 misc <- MiscDeviceDataRegistration::register(
                     MiscDeviceName::Static(c"gzvm"),
                     hyp,

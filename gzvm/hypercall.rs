@@ -49,6 +49,10 @@ pub(crate) mod func {
     pub(crate) const MAP_GUEST_BLOCK: u32 = 18;
 }
 
+/// gzhyp's test-knob function number (test kernels only, see [`Hyp::test_knob`]).
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+pub(crate) const TEST_KNOB: u32 = 0xf0;
+
 /// The SMCCC function id of GenieZone function `n`.
 pub(crate) const fn func_id(n: u32) -> u32 {
     smccc::fast_call_64(SMC_ENTITY_MTK, 0x1000 + n)
@@ -396,6 +400,14 @@ impl Hyp {
     pub(crate) fn release_slot(&self, vm_id: u16, slot: u32) -> Result {
         self.enable_cap(vm_id, GHAF_CAP_RELEASE_SLOT, &[u64::from(slot)])
             .map(|_| ())
+    }
+
+    /// gzhyp's test-knob call: x1 = knob, x2 = value (`gzvm/hyp/src/gz/knobs.rs`). It is
+    /// not GenieZone's (function 0xf0 is outside upstream's range); GenieZone firmware
+    /// answers an error.
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn test_knob(&self, knob: u64, value: u64) -> Result {
+        self.call(TEST_KNOB, &[knob, value]).map(|_| ())
     }
 }
 

@@ -7,6 +7,10 @@
 #   run-qemu.sh test   BUILD_DIR OUT_DIR  run every test, console -> OUT_DIR/console-test.log
 #   run-qemu.sh canary BUILD_DIR OUT_DIR  detector canary boot -> OUT_DIR/console-canary.log
 #   run-qemu.sh shell  BUILD_DIR OUT_DIR  interactive shell on the serial console
+#   run-qemu.sh hyp    BUILD_DIR OUT_DIR  the gzvm suites with the host kernel at EL1
+#                                         under gzhyp (gzvm/hyp/) at EL2, on the real
+#                                         hvc conduit -> OUT_DIR/console-hyp.log
+#   run-qemu.sh hypshell BUILD_DIR OUT_DIR  shell on a host under gzhyp
 #
 # OUT_DIR holds the built selftests (selftests/) and canary module (canary/).
 #
@@ -17,7 +21,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$GV_ROOT/scripts/dt-lib.sh"
 
-MODE=${1:?usage: run-qemu.sh test|shell BUILD_DIR OUT_DIR}
+MODE=${1:?usage: run-qemu.sh test|canary|shell|hyp|hypshell BUILD_DIR OUT_DIR}
 B=${2:?build dir}
 OUT=${3:?output dir}
 TIMEOUT=${GV_QEMU_TIMEOUT:-1800}
@@ -27,6 +31,19 @@ SMP=${GV_QEMU_SMP:-2}
 mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -nic none)
+HYP=
+case $MODE in
+hyp | hypshell)
+	# gzhyp at EL2 (QEMU's PSCI over SMC, no EL3 firmware). CPU features
+	# gzhyp does not switch for guests are off, pinned so that a newer QEMU
+	# cannot add state silently; gzhyp refuses to start if one is there.
+	HYP=1
+	MACHINE=(-M virt,gic-version=3,virtualization=on
+		-cpu max,sve=off,sme=off,lpa2=off,pauth-impdef=on
+		-smp "$SMP" -m "$MEM" -nic none)
+	"$GV_ROOT/scripts/build-hyp.sh" "$OUT/gzhyp.bin"
+	;;
+esac
 
 # --- initramfs ---
 root="$OUT/initramfs"
@@ -60,16 +77,29 @@ qemu-system-aarch64 "${MACHINE[@]}" -machine dumpdtb="$OUT/virt.dtb" -nographic 
 gv_dt_overlay "$(cat "$B/.gv-ksrc")" "$GV_ROOT/dt-overlays/qemu-virt-test.dtso" \
 	"$OUT/qemu-virt-test.dtbo" || die "dt-overlays/qemu-virt-test.dtso does not build cleanly"
 fdtoverlay -i "$OUT/virt.dtb" -o "$OUT/virt-test.dtb" "$OUT/qemu-virt-test.dtbo"
+if [ -n "$HYP" ]; then
+	# gzhyp adds the mediatek,geniezone node itself; no simulator here.
+	fdtput -r "$OUT/virt-test.dtb" /hypervisor /geniezone-sim
+fi
 
 # slab_debug: SLUB's debug checks (red zones, poisoning, owner tracking) on
 # every cache. It also turns off SLUB's per-CPU sheaves, whose arrays keep
 # stale pointers to allocated objects and would hide leaks from kmemleak.
 APPEND="console=ttyAMA0 rdinit=/init gv.mode=$MODE panic=-1 log_buf_len=8M slab_debug=FZPU"
+KERNEL=(-kernel "$B/arch/arm64/boot/Image")
+if [ -n "$HYP" ]; then
+	# QEMU boots gzhyp as the "kernel"; the host kernel goes where gzhyp
+	# looks for it (gzvm/hyp/src/layout.rs: RAM + 512 MiB).
+	KERNEL=(-kernel "$OUT/gzhyp.bin"
+		-device "loader,file=$B/arch/arm64/boot/Image,addr=0x60000000,force-raw=on")
+	[ "$MODE" = hyp ] && APPEND="${APPEND/gv.mode=hyp/gv.mode=test} gv.only=gzvm/*"
+	[ "$MODE" = hypshell ] && APPEND="${APPEND/gv.mode=hypshell/gv.mode=shell}"
+fi
 QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot
-	-kernel "$B/arch/arm64/boot/Image" -initrd "$OUT/initramfs.cpio"
+	"${KERNEL[@]}" -initrd "$OUT/initramfs.cpio"
 	-dtb "$OUT/virt-test.dtb" -append "$APPEND")
 
-if [ "$MODE" = shell ]; then
+if [ "$MODE" = shell ] || [ "$MODE" = hypshell ]; then
 	exec "${QEMU[@]}"
 fi
 

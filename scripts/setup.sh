@@ -49,6 +49,11 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 command -v rustup >/dev/null || die "rustup not found: install Rust with rustup (stable >= 1.85)"
+# gzhyp (gzvm/hyp/), the test hypervisor, is bare-metal Rust for this target.
+if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-none; then
+	log "adding the aarch64-unknown-none target"
+	rustup target add aarch64-unknown-none || die "rustup target add aarch64-unknown-none failed"
+fi
 if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
 	log "adding rust-src"
 	rustup component add rust-src || die "rustup component add rust-src failed"

@@ -55,8 +55,8 @@ FIXTURE(faults) {
 
 FIXTURE_SETUP(faults)
 {
-	if (access(SIM_DIR "destroy_busy", W_OK))
-		SKIP(return, "needs the GenieZone simulator (CONFIG_GZVM_SIM)");
+	if (!have_knob("destroy_busy"))
+		SKIP(return, NEEDS_KNOBS);
 	ASSERT_EQ(0, sim_set_paging(2));
 	ASSERT_EQ(0, sim_knob("extensions", EXT_ALL));
 }
@@ -89,7 +89,7 @@ TEST_F_TIMEOUT(faults, destroy_vm_busy_is_retried, 120)
 		EXPECT_EQ(destroys <= 5 ? 0xffffffffffffffdfULL : 0, recs[i].r[0]);
 	}
 	EXPECT_EQ(6, destroys);
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 }
 
 /*
@@ -107,7 +107,7 @@ TEST_F_TIMEOUT(faults, refused_destroy_vm_leaks_instead_of_freeing, 120)
 	guest_teardown(&g);
 	ASSERT_EQ(0, busy_guest(&g2));
 	guest_teardown(&g2);
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 }
 
 /*
@@ -127,9 +127,9 @@ TEST_F_TIMEOUT(faults, refused_destroy_vcpu_keeps_its_pages, 120)
 	cap_fd = ioctl(g.vm, GZVM_CREATE_VCPU, 1);
 	ASSERT_LE(0, cap_fd);
 	close(cap_fd);
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 	guest_teardown(&g);
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 }
 
 /* The task's fail-nth file, kept open: opening it again would allocate. */
@@ -209,7 +209,7 @@ TEST_F_TIMEOUT(faults, allocation_failure_at_every_step, 900)
 		EXPECT_EQ(0, guest_run(&g));
 		guest_teardown(&g);
 	}
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 }
 
 /*
@@ -240,7 +240,7 @@ TEST_F(faults, huge_prot_none_slot)
 	sim_set_paging(2);
 	close(dev);
 	munmap(p, size);
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 }
 
 TEST_HARNESS_MAIN

@@ -35,7 +35,13 @@ guest_mmio_read:
 	add	x5, x2, x3
 	add	x5, x5, x4
 	add	x6, x1, #0x100
-	str	x5, [x6], #8
+	/*
+	 * No writeback form: a real CPU gives the hypervisor no syndrome
+	 * (ESR_EL2.ISV = 0) for MMIO with writeback, which neither gzhyp nor
+	 * KVM emulates.
+	 */
+	str	x5, [x6]
+	add	x6, x6, #8
 	str	x6, [x1, #0x200]
 	movz	x0, #0x0008
 	movk	x0, #0x8400, lsl #16

@@ -132,8 +132,8 @@ FIXTURE_SETUP(trace)
 
 	if (access(TRACE_CTL, W_OK))
 		SKIP(return, "no %s (CONFIG_DEBUG_FS, gzvm loaded?)", TRACE_CTL);
-	if (access(SIM_PAGING, W_OK))
-		SKIP(return, "needs the GenieZone simulator (CONFIG_GZVM_SIM)");
+	if (!have_knob("paging"))
+		SKIP(return, NEEDS_KNOBS);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, sim_set_paging(2));
 	ASSERT_EQ(0, sim_knob("extensions", EXT_ALL));
@@ -265,7 +265,7 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 	/* IRQ_LINE 1 and 0 from the ioctl, 1 from the irqfd (never 0). */
 	EXPECT_EQ(3, lines);
 	EXPECT_EQ(HVC_DESTROY_VM, self->recs[n - 1].a[0]);
-	EXPECT_EQ(0, sim_violations());
+	EXPECT_NO_VIOLATIONS();
 }
 
 /*

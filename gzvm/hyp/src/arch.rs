@@ -55,12 +55,6 @@ pub fn isb() {
     unsafe { core::arch::asm!("isb", options(nostack)) };
 }
 
-/// Full-system data synchronisation barrier.
-pub fn dsb_sy() {
-    // SAFETY: A barrier has no memory effect beyond ordering.
-    unsafe { core::arch::asm!("dsb sy", options(nostack)) };
-}
-
 /// Inner-shareable store barrier, before TLB maintenance.
 pub fn dsb_ishst() {
     // SAFETY: A barrier has no memory effect beyond ordering.

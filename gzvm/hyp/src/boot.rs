@@ -63,8 +63,6 @@ pub mod kind {
     pub const IRQ: u64 = 1;
     /// Physical FIQ.
     pub const FIQ: u64 = 2;
-    /// SError.
-    pub const SERROR: u64 = 3;
 }
 
 #[repr(C, align(16))]
@@ -284,7 +282,7 @@ extern "C" {
 
 /// Physical address where CPUs started by the PSCI relay enter the hypervisor.
 pub fn secondary_entry() -> u64 {
-    gzhyp_secondary_entry as usize as u64
+    gzhyp_secondary_entry as *const () as u64
 }
 
 /// Leaves EL2 for the host kernel at `entry` (EL1h, interrupts masked), x0 = `x0`.

@@ -12,8 +12,6 @@ use crate::{
 pub mod ec {
     /// Trapped WFI/WFE.
     pub const WFX: u64 = 0x01;
-    /// Access to FP/SIMD trapped.
-    pub const FP: u64 = 0x07;
     /// HVC from AArch64.
     pub const HVC64: u64 = 0x16;
     /// SMC from AArch64.

@@ -46,7 +46,6 @@ pub mod status {
     pub const INVALID_ARGS: i64 = -8;
     pub const NOT_SUPPORTED: i64 = -24;
     pub const BUSY: i64 = -33;
-    pub const FAULT: i64 = -40;
 }
 
 /// Exit reasons (`GZVM_EXIT_*`, uapi `gzvm.h`), returned in x1 of RUN and written to the
@@ -64,7 +63,6 @@ pub mod exit {
 
 /// Capabilities (`GZVM_CAP_*`, uapi `gzvm.h`).
 pub mod cap {
-    pub const PROTECTED_VM: u64 = 0xffba_dab1;
     pub const BLOCK_BASED_DEMAND_PAGING: u64 = 0x9201;
     pub const ENABLE_DEMAND_PAGING: u64 = 0x9202;
     pub const ENABLE_IDLE: u64 = 0x9203;
@@ -132,7 +130,6 @@ pub const CONSTITUENT_SIZE: u64 = 16;
 /// Register ids (`GZVM_REG_*`, KVM's arm64 encoding).
 pub mod reg {
     pub const ARM64: u64 = 0x6000_0000_0000_0000;
-    pub const SIZE_MASK: u64 = 0x00f0_0000_0000_0000;
     pub const SIZE_U64: u64 = 0x0030_0000_0000_0000;
     pub const CORE: u64 = 0x0010 << 16;
     pub const SYSREG: u64 = 0x0013 << 16;

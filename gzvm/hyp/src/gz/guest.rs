@@ -83,7 +83,7 @@ pub fn guest_trap(frame: &mut Frame, k: u64) {
         kind::SYNC => sync(frame, vm, me, run_pa, &cur.ctx),
         kind::IRQ | kind::FIQ => Then::Exit(exit::IRQ),
         _ => {
-            internal(run_pa, 2, arch::read_esr_el2(), frame.elr);
+            internal(run_pa, 2, frame.elr, arch::read_esr_el2());
             Then::Exit(exit::INTERNAL_ERROR)
         }
     };
@@ -112,7 +112,8 @@ pub fn guest_trap(frame: &mut Frame, k: u64) {
     }
 }
 
-/// INTERNAL_ERROR: suberror, then two data words.
+/// INTERNAL_ERROR: suberror (1: an access or instruction gzhyp cannot handle, 2: an
+/// SError), ndata 2, data = [the address (faulting IPA, else the PC), `ESR_EL2`].
 fn internal(run_pa: u64, sub: u64, d0: u64, d1: u64) {
     clear_union(run_pa);
     mem::write(run_pa + run::INTERNAL_SUBERROR, 4, sub);
@@ -156,13 +157,13 @@ fn sync(frame: &mut Frame, vm: &mut Vm, me: usize, run_pa: u64, ctx: &Ctx) -> Th
             if vm.slot_of(ipa >> 12).is_some() && !vm.s2.is_mapped(ipa) {
                 page_fault(run_pa, ipa)
             } else {
-                internal(run_pa, 1, esr, ipa);
+                internal(run_pa, 1, ipa, esr);
                 Then::Exit(exit::INTERNAL_ERROR)
             }
         }
         ec::SYS64 => sysreg(frame, vm, me, esr),
         _ => {
-            internal(run_pa, 1, esr, frame.elr);
+            internal(run_pa, 1, frame.elr, esr);
             Then::Exit(exit::INTERNAL_ERROR)
         }
     }
@@ -189,12 +190,12 @@ fn data_abort(frame: &mut Frame, vm: &mut Vm, me: usize, run_pa: u64, esr: u64) 
         if !vm.s2.is_mapped(ipa & !0xfff) {
             return page_fault(run_pa, ipa);
         }
-        internal(run_pa, 1, esr, ipa);
+        internal(run_pa, 1, ipa, esr);
         return Then::Exit(exit::INTERNAL_ERROR);
     }
     if !isv {
         // No syndrome to emulate the access with (e.g. a load pair).
-        internal(run_pa, 1, esr, ipa);
+        internal(run_pa, 1, ipa, esr);
         return Then::Exit(exit::INTERNAL_ERROR);
     }
     let size = 1usize << ((esr >> 22) & 3);

@@ -5,7 +5,7 @@
 
 use super::{
     abi::{self, cap, func, status},
-    root,
+    knobs, root,
     stage2::Stage2,
     vm::{Vm, DESTROY_BATCH, MAP_BATCH},
     world, Hyp, HYP, MAX_VMS,
@@ -24,7 +24,9 @@ type R<T> = Result<T, i64>;
 /// instead and answers when the vCPU exits).
 pub fn host_call(frame: &mut Frame) {
     let f = frame.x[0] & 0xffff_ffff;
-    if frame.x[0] >> 32 != 0 || !(abi::FN_BASE..=abi::FN_BASE + func::MAP_GUEST_BLOCK).contains(&f) {
+    let known = (abi::FN_BASE..=abi::FN_BASE + func::MAP_GUEST_BLOCK).contains(&f)
+        || f == abi::FN_BASE + knobs::TEST_KNOB;
+    if frame.x[0] >> 32 != 0 || !known {
         frame.x[..4].copy_from_slice(&[SMCCC_NOT_SUPPORTED, 0, 0, 0]);
         return;
     }
@@ -59,6 +61,8 @@ fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
     let mut h = HYP.lock();
     match n {
         func::PROBE => Ok(VERSION),
+        knobs::TEST_KNOB if knobs::set(a[0], a[1]) => Ok([0; 3]),
+        knobs::TEST_KNOB => Err(status::NOT_SUPPORTED),
         func::ENABLE_CAP if a[0] == 0 => match a[1] {
             cap::QUERY_HYP_BATCH_PAGES => Ok([MAP_BATCH, 0, 0]),
             cap::QUERY_DESTROY_BATCH_PAGES => Ok([DESTROY_BATCH, 0, 0]),
@@ -79,6 +83,9 @@ fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
         }
         func::DESTROY_VCPU => {
             let (vm, i) = tuple(a[0]);
+            if knobs::take(&knobs::VCPU_DESTROY_FAIL) {
+                return Err(status::INVALID_ARGS);
+            }
             vm_mut(&mut h, vm)?.destroy_vcpu(i)?;
             Ok([0; 3])
         }
@@ -148,6 +155,12 @@ fn destroy_vm(h: &mut Hyp, id: u64, batch: u64) -> R<[u64; 3]> {
     let vm = vm_mut(h, id)?;
     if batch == 0 || vm.vcpus.iter().flatten().any(|v| v.running) {
         return Err(if batch == 0 { status::INVALID_ARGS } else { status::BUSY });
+    }
+    if knobs::take(&knobs::DESTROY_FAIL) {
+        return Err(status::INVALID_ARGS);
+    }
+    if knobs::take(&knobs::DESTROY_BUSY) {
+        return Err(status::BUSY);
     }
     if !vm.reclaim(batch) {
         return Err(status::BUSY);

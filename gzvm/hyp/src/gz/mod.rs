@@ -7,6 +7,7 @@ mod abi;
 mod context;
 mod guest;
 mod host;
+mod knobs;
 mod mem;
 mod stage2;
 mod vgic;

@@ -17,7 +17,7 @@
 //! interrupts than list registers, the underflow maintenance interrupt brings the vCPU
 //! back to refill them.
 
-use super::context::{Vgic as Lrs, NR_LRS};
+use super::context::Vgic as Lrs;
 use super::abi::MAX_VCPUS;
 
 /// Interrupt ids: SGIs and PPIs 0..31 per vCPU, SPIs 32..NR_IRQS (`ITLinesNumber` = 7).

@@ -2,8 +2,11 @@
 
 //! VMs and vCPUs: what the host's calls create and configure.
 
+use core::sync::atomic::Ordering::Relaxed;
+
 use super::{
     abi::{self, cap, ext, status},
+    knobs,
     context::Ctx,
     mem,
     stage2::Stage2,
@@ -252,11 +255,11 @@ impl Vm {
     /// ENABLE_CAP(vm, cap, args...) for a VM.
     pub fn enable_cap(&mut self, a: &[u64]) -> R<u64> {
         match a[1] {
-            cap::ENABLE_DEMAND_PAGING => {
+            cap::ENABLE_DEMAND_PAGING if knobs::PAGING.load(Relaxed) != 0 => {
                 self.demand = true;
                 Ok(0)
             }
-            cap::BLOCK_BASED_DEMAND_PAGING if self.demand => {
+            cap::BLOCK_BASED_DEMAND_PAGING if self.demand && knobs::PAGING.load(Relaxed) == 2 => {
                 // args[0] = 2 MiB, args[1] = PA of 512 frame numbers (v13 17/25).
                 if a[2] != 2 << 20 || a[3] & 0xfff != 0 || !mem::host_ram(a[3], 4096) {
                     return Err(status::INVALID_ARGS);
@@ -265,8 +268,9 @@ impl Vm {
                 Ok(0)
             }
             cap::ENABLE_IDLE => Ok(0),
-            cap::GHAF_EXT => {
-                self.ext = a[2] & EXT_OFFERED;
+            // Offering none, answer as GenieZone's firmware does: unknown capability.
+            cap::GHAF_EXT if knobs::EXTENSIONS.load(Relaxed) & EXT_OFFERED != 0 => {
+                self.ext = a[2] & EXT_OFFERED & knobs::EXTENSIONS.load(Relaxed);
                 self.vgic.report_eois = self.ext & ext::EOI_REPORT != 0;
                 Ok(self.ext)
             }
