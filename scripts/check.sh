@@ -28,10 +28,12 @@ t_build=$(date +%s)
 rm -f "$OUT"/console-*.log
 "$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
 "$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
+t_sim=$(date +%s)
+"$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$OUT"
 t_run=$(date +%s)
 
 args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
-	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log")
+	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")
 done
@@ -40,6 +42,6 @@ for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho 
 	args+=(--kunit "$s")
 done
 
-log "timings: build $((t_build - t0)) s, tests $((t_run - t_build)) s, total $((t_run - t0)) s"
-log "console logs: $OUT/console-test.log, $OUT/console-canary.log"
+log "timings: build $((t_build - t0)) s, tests $((t_sim - t_build)) s, gzhyp boot $((t_run - t_sim)) s, total $((t_run - t0)) s"
+log "console logs: $OUT/console-test.log, $OUT/console-canary.log, $OUT/console-hyp.log"
 exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console-test.log" "${args[@]}"

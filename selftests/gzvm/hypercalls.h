@@ -37,7 +37,10 @@
 #define GHAF_CAP_EXT		0x92f0
 #define GHAF_CAP_RELEASE_SLOT	0x92f1
 
-/* The simulator's batch sizes (gzvm/sim/hyp.rs), answered to 0x9204/0x9205. */
+/*
+ * The batch sizes the simulator (gzvm/sim/hyp.rs) and gzhyp (gzvm/hyp/src/gz/vm.rs)
+ * answer to 0x9204/0x9205.
+ */
 #define SIM_MAP_BATCH		64
 #define SIM_DESTROY_BATCH	256
 

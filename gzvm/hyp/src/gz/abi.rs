@@ -63,6 +63,10 @@ pub mod exit {
 
 /// Capabilities (`GZVM_CAP_*`, uapi `gzvm.h`).
 pub mod cap {
+    pub const PROTECTED_VM: u64 = 0xffba_dab1;
+    /// `GZVM_CAP_PVM_SET_PVMFW_GPA`, `GZVM_CAP_PVM_SET_PROTECTED_VM` (args[0]).
+    pub const PVM_SET_PVMFW_GPA: u64 = 0;
+    pub const PVM_SET_PROTECTED_VM: u64 = 2;
     pub const BLOCK_BASED_DEMAND_PAGING: u64 = 0x9201;
     pub const ENABLE_DEMAND_PAGING: u64 = 0x9202;
     pub const ENABLE_IDLE: u64 = 0x9203;

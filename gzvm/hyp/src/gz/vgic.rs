@@ -216,12 +216,13 @@ impl Vgic {
     /// Fills free list registers of vCPU `cpu` with its pending interrupts, highest
     /// priority first; asks for an underflow exit when some do not fit.
     pub fn flush(&mut self, cpu: usize, lrs: &mut Lrs) {
-        // Withdraw level interrupts whose line dropped before the guest took them.
+        // Withdraw level interrupts whose line dropped before the guest took them (an
+        // edge interrupt's latch moved into its list register).
         for lr in lrs.lr.iter_mut() {
             let id = (*lr & 0xffff_ffff) as usize;
             if *lr >> LR_STATE_SHIFT == 1 {
                 if let Some(irq) = self.irq(cpu, id) {
-                    if !irq.pending() {
+                    if !irq.edge && !irq.pending() {
                         irq.in_lr = false;
                         *lr = 0;
                     }
