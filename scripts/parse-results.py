@@ -319,7 +319,7 @@ def main():
                 hlog = f.read().splitlines()
         except FileNotFoundError:
             hlog = []
-        gz = [k for k in args.kselftest if k.startswith('gzvm/')]
+        gz = [k for k in args.kselftest if k.startswith('gzvm/')] + ['gzvm/crosvm_linux']
         h = evaluate(hlog, gz, [], [], out=lambda s: print('  gzhyp' + s))
         c.passed += h.passed
         c.failed += h.failed

@@ -70,6 +70,28 @@ done
 cp -r "$OUT/selftests/." "$root/selftests/"
 cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
 sign "$root/lib/modules/canary/gv_canary.ko"
+if [ -n "$HYP" ]; then
+	# End to end: unmodified crosvm boots the hardened guest kernel on
+	# /dev/gzvm (selftests/gzvm/crosvm_linux.sh). CROSVM names a static
+	# aarch64 crosvm built with --features geniezone (README).
+	e2e="$root/crosvm"
+	mkdir -p "$e2e"
+	cp "$GV_ROOT/selftests/gzvm/crosvm_linux.sh" "$root/selftests/gzvm/crosvm_linux"
+	echo gzvm/crosvm_linux >>"$root/selftests/list"
+	crosvm=${CROSVM:-$GV_ROOT/../shared/crosvm/crosvm-aarch64}
+	if [ -f "$crosvm" ]; then
+		install -m 0755 "$crosvm" "$e2e/crosvm"
+		cp "$("$GV_ROOT/scripts/guest-kernel-build.sh")" "$e2e/Image"
+		g="$OUT/e2e-guest"
+		rm -rf "$g"
+		mkdir -p "$g/bin" "$g/proc" "$g/sys" "$g/dev"
+		cp "$("$GV_ROOT/scripts/debian-fetch.sh" busybox)" "$g/bin/busybox"
+		cp "$GV_ROOT/scripts/e2e-guest-init.sh" "$g/init"
+		(cd "$g" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) >"$e2e/initrd.cpio"
+	else
+		echo "no crosvm at $crosvm: set CROSVM to a static aarch64 crosvm built with --features geniezone (README)" >"$e2e/MISSING"
+	fi
+fi
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/initramfs.cpio"
 
 # --- device tree ---
@@ -92,7 +114,7 @@ if [ -n "$HYP" ]; then
 	# looks for it (gzvm/hyp/src/layout.rs: RAM + 512 MiB).
 	KERNEL=(-kernel "$OUT/gzhyp.bin"
 		-device "loader,file=$B/arch/arm64/boot/Image,addr=0x60000000,force-raw=on")
-	[ "$MODE" = hyp ] && APPEND="${APPEND/gv.mode=hyp/gv.mode=test} gv.only=gzvm/*"
+	[ "$MODE" = hyp ] && APPEND="${APPEND/gv.mode=hyp/gv.mode=test} gv.only=${GV_HYP_ONLY:-gzvm/*}"
 	[ "$MODE" = hypshell ] && APPEND="${APPEND/gv.mode=hypshell/gv.mode=shell}"
 fi
 QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot

@@ -304,8 +304,25 @@ extern "C" fn gzhyp_hyp_fault(vector: u64) -> ! {
     );
 }
 
+/// The canary word at the bottom of CPU `cpu`'s stack.
+fn canary(cpu: usize) -> *mut u64 {
+    // SAFETY: Only the address of this CPU's stack is taken.
+    unsafe { core::ptr::addr_of_mut!(GZHYP_STACKS.0[cpu]) as *mut u64 }
+}
+
+/// Arms this CPU's stack canary (once, when the CPU starts).
+pub fn arm_canary() {
+    // SAFETY: The lowest word of this CPU's own stack, far below anything in use now.
+    unsafe { canary(crate::arch::cpu_index()).write_volatile(crate::layout::STACK_CANARY) };
+}
+
 /// Called by the trap entry with the saved frame of the lower exception level.
 #[no_mangle]
 extern "C" fn gzhyp_trap(frame: &mut Frame, kind: u64) {
     crate::trap::handle(frame, kind);
+    let cpu = crate::arch::cpu_index();
+    // SAFETY: As in `arm_canary`: this CPU's own stack.
+    if unsafe { canary(cpu).read_volatile() } != crate::layout::STACK_CANARY {
+        crate::fatal!("EL2 stack overflow on CPU {}", cpu);
+    }
 }

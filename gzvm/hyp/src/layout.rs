@@ -23,7 +23,11 @@ pub const HOST_DTB_MAX: usize = 2 << 20;
 pub const HOST_KERNEL: u64 = RAM_BASE + (512 << 20);
 /// Most CPUs the hypervisor runs on.
 pub const MAX_CPUS: usize = 8;
-/// EL2 stack per CPU.
-pub const STACK_SIZE: usize = 32 << 10;
+/// EL2 stack per CPU. VM and vCPU state is large (a VM is ~16 KiB) and may be built on
+/// the stack before it is moved into place; each stack's lowest word is a canary checked
+/// on every trap (see `boot.rs`).
+pub const STACK_SIZE: usize = 256 << 10;
+/// The value of each stack's canary.
+pub const STACK_CANARY: u64 = 0x677a_6879_7073_746b;
 /// PL011 UART of the `virt` machine (shared with the host; used for boot and fatal logs).
 pub const UART: u64 = 0x0900_0000;

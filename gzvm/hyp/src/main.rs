@@ -61,6 +61,7 @@ fn le64(b: &[u8], off: usize) -> u64 {
 extern "C" fn gzhyp_primary_main(dtb: u64) -> ! {
     mmu::build();
     mmu::enable();
+    boot::arm_canary();
     el2::init_cpu();
     if let Some(f) = el2::unsupported_features() {
         fatal!("the CPU has {}: not supported", f);
@@ -104,12 +105,13 @@ extern "C" fn gzhyp_primary_main(dtb: u64) -> ! {
     pages::init(heap, HYP_BASE + HYP_SIZE);
     gz::init(facts);
     info!(
-        "EL2 ready: RAM {:#x}+{:#x}, GICD {:#x} GICR {:#x}, {} KiB pool; host kernel at {:#x}, device tree {:#x} ({} -> {} bytes)",
+        "EL2 ready: RAM {:#x}+{:#x}, GICD {:#x} GICR {:#x}, {} KiB pool, VM state {} bytes; host kernel at {:#x}, device tree {:#x} ({} -> {} bytes)",
         ram,
         ram_size,
         facts.gicd,
         facts.gicr,
         pages::free_pages() * 4,
+        gz::VM_SIZE,
         HOST_KERNEL,
         HOST_DTB,
         fdt.size(),
@@ -122,6 +124,7 @@ extern "C" fn gzhyp_primary_main(dtb: u64) -> ! {
 #[no_mangle]
 extern "C" fn gzhyp_secondary_main(idx: u64) -> ! {
     mmu::enable();
+    boot::arm_canary();
     el2::init_cpu();
     match psci::host_entry(idx as usize) {
         Some((entry, ctx)) => boot::enter_el1(entry, ctx),

@@ -24,6 +24,8 @@ pub use world::in_guest;
 
 /// Most VMs at once.
 pub const MAX_VMS: usize = 16;
+/// Size of one VM's state (logged at boot).
+pub const VM_SIZE: usize = core::mem::size_of::<Vm>();
 
 /// Every VM; VM id `n` is `vms[n - 1]` (0 is not a VM id in the ABI).
 pub struct Hyp {

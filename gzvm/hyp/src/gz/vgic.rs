@@ -290,9 +290,11 @@ impl Vgic {
                 return Access::Done(self.dist_access(ipa - d, size, write));
             }
         }
+        // One redistributor per vCPU from the base, as many as there are vCPUs (crosvm
+        // gives the size of one frame, upstream reference section 6).
         if let Some(r) = self.redist {
-            let end = r + REDIST_STRIDE * MAX_VCPUS as u64;
-            if ipa >= r && ipa < end {
+            let n = (8 - self.online.leading_zeros()) as u64;
+            if ipa >= r && ipa < r + REDIST_STRIDE * n {
                 let target = ((ipa - r) / REDIST_STRIDE) as usize;
                 let off = (ipa - r) % REDIST_STRIDE;
                 if self.online & (1 << target) == 0 {

@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# End to end: unmodified crosvm (its GenieZone backend) boots the project's
+# hardened arm64 guest kernel on /dev/gzvm, with two vCPUs, to the guest's
+# init, which reports and powers off (PSCI SYSTEM_OFF). Run on a host under
+# gzhyp (scripts/run-qemu.sh hyp); TAP output.
+#
+# Environment: GZVM_E2E_DIR (default /crosvm) holds crosvm, the guest Image
+# and its initramfs, GZVM_DEV (default /dev/gzvm) the device.
+
+dir=${GZVM_E2E_DIR:-/crosvm}
+dev=${GZVM_DEV:-/dev/gzvm}
+knobs=/sys/kernel/debug/gzvm-hyp
+
+echo "TAP version 13"
+echo "1..1"
+name="crosvm boots a Linux guest on $dev"
+if [ ! -x "$dir/crosvm" ]; then
+	reason=$(cat "$dir/MISSING" 2>/dev/null || echo "no crosvm binary in $dir")
+	echo "ok 1 $name # SKIP $reason"
+	exit 4
+fi
+if [ ! -c "$dev" ]; then
+	echo "not ok 1 $name # no $dev"
+	exit 1
+fi
+# Earlier tests move gzhyp's knobs: grant everything again.
+[ -d "$knobs" ] && { echo 2 >"$knobs/paging"; echo 7 >"$knobs/extensions"; }
+
+start=$(date +%s)
+timeout 900 "$dir/crosvm" run --disable-sandbox --hypervisor "geniezone[device=$dev]" \
+	--mem 256 --cpus 2 \
+	--serial type=stdout,hardware=serial,num=1,console=true \
+	--initrd "$dir/initrd.cpio" \
+	-p "console=ttyS0 rdinit=/init panic=-1" \
+	"$dir/Image" >/tmp/crosvm.log 2>&1
+rc=$?
+secs=$(($(date +%s) - start))
+sed 's/^/# /' /tmp/crosvm.log | tail -60
+if grep -q "gzvm-e2e: guest booted" /tmp/crosvm.log && [ $rc -eq 0 ]; then
+	echo "# bench: crosvm boot of the Linux guest to init and power-off: $secs s"
+	echo "ok 1 $name"
+	exit 0
+fi
+echo "not ok 1 $name # crosvm rc=$rc after $secs s"
+exit 1
