@@ -35,6 +35,9 @@ pub struct Stage2 {
     root: *mut Root,
     /// Pages mapped (for batched destruction).
     pub mapped: u64,
+    /// Where the next [`Self::unmap_some`] goes on (page number): every page below it was
+    /// unmapped by an earlier call, so a batched teardown is linear, not quadratic.
+    cursor: u64,
 }
 
 // SAFETY: The root pointer is the VM slot's own static table; access is serialised by the
@@ -56,7 +59,11 @@ impl Stage2 {
     pub unsafe fn new(root: *mut Root) -> Self {
         // SAFETY: The caller gives the root to this Stage2.
         unsafe { (*root).0.fill(0) };
-        Self { root, mapped: 0 }
+        Self {
+            root,
+            mapped: 0,
+            cursor: 0,
+        }
     }
 
     /// Physical address of the root (for `VTTBR_EL2`).
@@ -110,27 +117,38 @@ impl Stage2 {
         }
     }
 
-    /// Unmaps up to `max` pages, from the lowest IPA; returns how many.
+    /// Unmaps up to `max` pages, going on from where the previous call stopped (the VM no
+    /// longer runs, so nothing is mapped behind the cursor); returns how many.
     pub fn unmap_some(&mut self, max: u64) -> u64 {
         let mut n = 0;
         // SAFETY: The root is this Stage2's (see `new`).
         let root = unsafe { &mut (*self.root).0 };
-        for l1 in root.iter_mut() {
+        let start = self.cursor;
+        for (i1, l1) in root.iter_mut().enumerate().skip((start >> 18) as usize) {
             let Some(l2) = next(l1, false) else { continue };
-            for l2e in l2.iter_mut() {
+            for (i2, l2e) in l2.iter_mut().enumerate() {
+                let base = ((i1 as u64) << 18) | ((i2 as u64) << 9);
+                if base + 512 <= start {
+                    continue;
+                }
                 let Some(l3) = next(l2e, false) else { continue };
-                for e in l3.iter_mut() {
+                for (i3, e) in l3.iter_mut().enumerate() {
+                    let page = base | i3 as u64;
+                    if page < start || *e & VALID == 0 {
+                        continue;
+                    }
                     if n == max {
+                        self.cursor = page;
                         return n;
                     }
-                    if *e & VALID != 0 {
-                        *e = 0;
-                        n += 1;
-                        self.mapped -= 1;
-                    }
+                    *e = 0;
+                    n += 1;
+                    self.mapped -= 1;
                 }
             }
         }
+        // Wrapped: anything left (mapped behind the cursor after all) is found next time.
+        self.cursor = 0;
         n
     }
 
