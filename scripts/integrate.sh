@@ -71,10 +71,17 @@ replace_block() {
 	fi
 }
 
+# A module that needs a config option says so with an inner attribute before
+# its first item, `#![cfg(CONFIG_FOO)]`; its declaration in lib.rs gets the
+# same gate, the way lib.rs gates upstream's own modules
+# (`#[cfg(CONFIG_NET)] pub mod net;`). Its helpers and bindings are gated with
+# `#ifdef CONFIG_FOO` in the C files.
 body=""
 for f in "$GV_ROOT"/rust/kernel/*.rs; do
 	[ -e "$f" ] || continue
 	name=$(basename "$f" .rs)
+	gate=$(sed -n 's/^#!\[cfg(\(.*\))\]$/#[cfg(\1)]/p' "$f" | head -1)
+	[ -n "$gate" ] && body+="$gate"$'\n'
 	body+="#[path = \"../../drivers/ghaf_virt/rust/kernel/$name.rs\"]"$'\n'"pub mod $name;"$'\n'
 done
 replace_block "$KSRC/rust/kernel/lib.rs" "${body%$'\n'}"
