@@ -18,7 +18,6 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         Arc, //
     },
-    tegra_bpmp,
     time::{Instant, Monotonic},
     uaccess::UserSliceReader,
 };
@@ -131,7 +130,7 @@ impl platform::Driver for ModelDriver {
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let dev: &Device = pdev.as_ref();
         let model = Model::new()?;
-        let key = tegra_bpmp::node_key(dev);
+        let key = dev.fwnode().map_or(0, crate::node_key);
         let dir = debugfs::Dir::new(c"bpmp-model");
         let state = KBox::pin_init(
             dir.read_only_file(c"state", StateView(model.clone())),
