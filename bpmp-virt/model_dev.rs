@@ -10,7 +10,7 @@
 
 use kernel::{
     debugfs,
-    device::{Core, Device},
+    device::{Bound, Core, Device},
     fmt, of, platform,
     prelude::*,
     reset_controller::{self, ResetOps},
@@ -108,7 +108,6 @@ impl debugfs::Reader for Bench {
 /// Driver data of a bound model node.
 pub(crate) struct ModelDevice {
     key: usize,
-    _resets: Pin<KBox<reset_controller::Registration<ModelResets>>>,
     _state: Pin<KBox<debugfs::File<StateView>>>,
     _bench: Pin<KBox<debugfs::File<Bench>>>,
 }
@@ -148,20 +147,17 @@ impl platform::Driver for ModelDriver {
             GFP_KERNEL,
         )?;
         let nr_resets = model.nr_resets();
-        let resets = KBox::pin_init(
-            reset_controller::Registration::register(
-                dev,
-                &<BpmpVirtModule as kernel::ModuleMetadata>::THIS_MODULE,
-                nr_resets,
-                ModelResets(model.clone()),
-            ),
-            GFP_KERNEL,
+        let bound: &Device<Bound> = pdev.as_ref();
+        reset_controller::Registration::register(
+            bound,
+            &<BpmpVirtModule as kernel::ModuleMetadata>::THIS_MODULE,
+            nr_resets,
+            ModelResets(model.clone()),
         )?;
         REGISTRY.lock().models.push((key, model), GFP_KERNEL)?;
         dev_info!(dev, "BPMP firmware model ready\n");
         Ok(ModelDevice {
             key,
-            _resets: resets,
             _state: state,
             _bench: bench,
         })
