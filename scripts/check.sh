@@ -21,6 +21,7 @@ t_build=$(date +%s)
 "$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
 "$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
 "$GV_ROOT/scripts/check-layouts.sh" "$KSRC" "$B" >"$OUT/layouts.tap" || true
+"$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
 "$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap" || true
 "$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
 "$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
@@ -30,7 +31,7 @@ rm -f "$OUT"/console-*.log
 "$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
 t_run=$(date +%s)
 
-args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
+args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
 	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")
