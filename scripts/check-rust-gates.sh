@@ -72,8 +72,8 @@ log "rust-gates build (rust/) took $(($(date +%s) - start)) s (log: $LOG)"
 # "-->" line, a C one starts with it.
 awk '
 	/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
-	/^ *--> .*drivers\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
-	/drivers\/ghaf_virt\/.*: (warning|error):/ { print }
+	/^ *--> .*(drivers|rust\/kernel)\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
+	/(drivers|rust\/kernel)\/ghaf_virt\/.*: (warning|error):/ { print }
 ' "$LOG" >"$tmp"
 if [ -s "$tmp" ]; then
 	point fail "no warning from rust/ in the rust-gates build" "$tmp"

@@ -40,6 +40,10 @@ for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho 
 	sed 's/.*(\(.*\))./\1/' | sort -u); do
 	args+=(--kunit "$s")
 done
+# The kernel crate's doc-tests (ours in rust/kernel/ and upstream's), built in.
+if grep -q '^CONFIG_RUST_KERNEL_DOCTESTS=y' "$B/.config"; then
+	args+=(--kunit rust_doctests_kernel)
+fi
 
 log "timings: build $((t_build - t0)) s, tests $((t_run - t_build)) s, total $((t_run - t0)) s"
 log "console logs: $OUT/console-test.log, $OUT/console-canary.log"

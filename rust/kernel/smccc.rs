@@ -12,8 +12,10 @@
 //! ```
 //! use kernel::smccc::fast_call_64;
 //!
-//! // GenieZone's PROBE: owner 63 (vendor hypervisor service), function 0x1000.
-//! assert_eq!(fast_call_64(63, 0x1000), 0xfb00_1000);
+//! // GenieZone's first function: owner 59 (MediaTek's trusted-OS range), function 0x1000.
+//! assert_eq!(fast_call_64(59, 0x1000), 0xfb00_1000);
+//! // Only the owner's 6 bits and the function's 16 bits are used.
+//! assert_eq!(fast_call_64(59 | 0x40, 0x1_1000), 0xfb00_1000);
 //! ```
 
 #![cfg(CONFIG_ARM64)]
