@@ -7,12 +7,14 @@
 # helper or binding that is not gated on its option fails the check. TAP on
 # stdout:
 #  - the config merges (the fragment's symbols took their values);
-#  - `make rust/` (helpers, bindings, the kernel crate) succeeds;
+#  - `make rust/` (helpers, bindings, the kernel crate and its doc-tests,
+#    compiled as KUnit but not run) succeeds;
 #  - no compiler or clippy warning from our rust/ files in that build.
 #
 # The build directory is $GV_CACHE/build/<kernel>-llvm<ver>-rust-gates, next
-# to the test kernel's, so later runs are incremental: about 2 minutes the
-# first time on 2 cores, 20-40 s afterwards (config, then the kernel crate).
+# to the test kernel's, so later runs are incremental: 2-3 minutes the first
+# time on 2 cores, under a minute afterwards (the config, then the kernel
+# crate and the doc-tests, compiled, not run).
 #
 #   check-rust-gates.sh KSRC
 
