@@ -87,8 +87,8 @@ impl Bpmp {
     }
 
     /// Gets the BPMP probed on the node `node`, as `tegra_bpmp_get()` does
-    /// for the node a phandle points at. `EPROBE_DEFER` while that BPMP has
-    /// not probed yet.
+    /// for the node a phandle points at. `EPROBE_DEFER` while no device on
+    /// that node is bound to the BPMP driver (not probed yet, or not a BPMP).
     pub fn get_by_node(node: &FwNode) -> Result<Self> {
         // SAFETY: `platform_bus_type` is a static bus; `node` is a valid
         // firmware node; the result holds a device reference or is NULL.
@@ -101,6 +101,19 @@ impl Bpmp {
             )
         };
         if dev.is_null() {
+            return Err(EPROBE_DEFER);
+        }
+        // Only the BPMP driver's driver data is a `struct tegra_bpmp`: a node
+        // bound to any other driver (or to none yet) is not used.
+        // SAFETY: `dev` is a valid device (we hold a reference); its driver,
+        // when set, is a registered driver with a NUL-terminated name.
+        let driver = unsafe { (*dev).driver };
+        // SAFETY: As above; `driver` is only dereferenced when non-null.
+        let is_bpmp =
+            !driver.is_null() && unsafe { CStr::from_char_ptr((*driver).name) } == c"tegra-bpmp";
+        if !is_bpmp {
+            // SAFETY: Drops the reference `bus_find_device()` took.
+            unsafe { bindings::put_device(dev) };
             return Err(EPROBE_DEFER);
         }
         // SAFETY: `dev` is a valid device (we hold a reference). The BPMP
