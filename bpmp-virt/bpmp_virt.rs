@@ -33,6 +33,13 @@ module! {
     license: "GPL",
 }
 
+/// An identity for a firmware node, to find the model bound to the node a
+/// proxy's phandle points at. Only compared, never dereferenced.
+#[cfg(CONFIG_BPMP_VIRT_MODEL)]
+pub(crate) fn node_key(node: &kernel::device::property::FwNode) -> usize {
+    core::ptr::from_ref(node) as usize
+}
+
 /// What the module's drivers share.
 pub(crate) struct Registry {
     /// Bound firmware models, by device-tree node (the proxy finds its

@@ -10,7 +10,7 @@
 
 use kernel::{
     debugfs,
-    device::{Core, Device},
+    device::{Bound, Core, Device},
     fmt, of, platform,
     prelude::*,
     reset_controller::{self, ResetOps},
@@ -18,7 +18,6 @@ use kernel::{
         atomic::{Atomic, Relaxed},
         Arc, //
     },
-    tegra_bpmp,
     time::{Instant, Monotonic},
     uaccess::UserSliceReader,
 };
@@ -109,7 +108,6 @@ impl debugfs::Reader for Bench {
 /// Driver data of a bound model node.
 pub(crate) struct ModelDevice {
     key: usize,
-    _resets: Pin<KBox<reset_controller::Registration<ModelResets>>>,
     _state: Pin<KBox<debugfs::File<StateView>>>,
     _bench: Pin<KBox<debugfs::File<Bench>>>,
 }
@@ -131,7 +129,7 @@ impl platform::Driver for ModelDriver {
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let dev: &Device = pdev.as_ref();
         let model = Model::new()?;
-        let key = tegra_bpmp::node_key(dev);
+        let key = dev.fwnode().map_or(0, crate::node_key);
         let dir = debugfs::Dir::new(c"bpmp-model");
         let state = KBox::pin_init(
             dir.read_only_file(c"state", StateView(model.clone())),
@@ -149,20 +147,17 @@ impl platform::Driver for ModelDriver {
             GFP_KERNEL,
         )?;
         let nr_resets = model.nr_resets();
-        let resets = KBox::pin_init(
-            reset_controller::Registration::register(
-                dev,
-                &<BpmpVirtModule as kernel::ModuleMetadata>::THIS_MODULE,
-                nr_resets,
-                ModelResets(model.clone()),
-            ),
-            GFP_KERNEL,
+        let bound: &Device<Bound> = pdev.as_ref();
+        reset_controller::Registration::register(
+            bound,
+            &<BpmpVirtModule as kernel::ModuleMetadata>::THIS_MODULE,
+            nr_resets,
+            ModelResets(model.clone()),
         )?;
         REGISTRY.lock().models.push((key, model), GFP_KERNEL)?;
         dev_info!(dev, "BPMP firmware model ready\n");
         Ok(ModelDevice {
             key,
-            _resets: resets,
             _state: state,
             _bench: bench,
         })

@@ -35,8 +35,9 @@ use kernel::{
     of, platform,
     prelude::*,
     str::CString,
+    sync::aref::ARef,
     sync::Arc,
-    tegra_bpmp::{self, PhandleTarget},
+    tegra_bpmp,
     transmute::FromBytes,
     uaccess::UserSlice,
 };
@@ -166,17 +167,17 @@ fn default_name(dev: &Device, node: &FwNode) -> Result<CString> {
 
 /// The firmware node this proxy serves: its `nvidia,bpmp` phandle, else the
 /// first available BPMP node, else (test kernels) the first model node.
-fn firmware_node(dev: &Device, node: &FwNode) -> Result<PhandleTarget> {
+fn firmware_node(dev: &Device, node: &FwNode) -> Result<ARef<FwNode>> {
     if node.property_present(c"nvidia,bpmp") {
-        return tegra_bpmp::phandle_target(dev, c"nvidia,bpmp").inspect_err(|_| {
+        return node.find_reference(c"nvidia,bpmp", 0).inspect_err(|_| {
             dev_err!(dev, "invalid nvidia,bpmp phandle\n");
         });
     }
-    if let Some(bpmp) = tegra_bpmp::find_compatible(c"nvidia,tegra186-bpmp") {
+    if let Some(bpmp) = FwNode::find_available_compatible(c"nvidia,tegra186-bpmp") {
         return Ok(bpmp);
     }
     #[cfg(CONFIG_BPMP_VIRT_MODEL)]
-    if let Some(model) = tegra_bpmp::find_compatible(c"ghaf,bpmp-model") {
+    if let Some(model) = FwNode::find_available_compatible(c"ghaf,bpmp-model") {
         return Ok(model);
     }
     dev_err!(dev, "no nvidia,bpmp phandle and no BPMP node\n");
@@ -184,12 +185,19 @@ fn firmware_node(dev: &Device, node: &FwNode) -> Result<PhandleTarget> {
 }
 
 /// Finds the firmware endpoint for the node `target`.
-fn backend(dev: &Device, target: &PhandleTarget) -> Result<Backend> {
-    if target.is_compatible(c"ghaf,bpmp-model") {
+fn backend(dev: &Device, target: &FwNode) -> Result<Backend> {
+    if target
+        .property_match_string(c"compatible", c"ghaf,bpmp-model")
+        .is_ok()
+    {
         #[cfg(CONFIG_BPMP_VIRT_MODEL)]
         {
             let reg = REGISTRY.lock();
-            return match reg.models.iter().find(|(k, _)| *k == target.key()) {
+            return match reg
+                .models
+                .iter()
+                .find(|(k, _)| *k == crate::node_key(target))
+            {
                 Some((_, m)) => Ok(Backend::Model(m.clone())),
                 None => Err(EPROBE_DEFER),
             };
@@ -260,7 +268,7 @@ impl platform::Driver for ProxyDriver {
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         let dev: &Device = pdev.as_ref();
         let node = dev.fwnode().ok_or(ENODEV)?;
-        let backend = backend(dev, &firmware_node(dev, node)?)?;
+        let backend = backend(dev, &*firmware_node(dev, node)?)?;
         // Built up locally: an error below drops every node registered so
         // far (deregistering it) before probe returns.
         let mut nodes = KVec::new();

@@ -10,36 +10,55 @@
 //! leak is the only safe answer to a hypervisor that refuses to let go.
 
 use kernel::{
+    contig_pages::ContigPages,
+    page::{BorrowedPage, Page},
     pr_warn_once,
     prelude::*,
     sync::atomic::{Acquire, Atomic, Release},
-    user_pages::{ContigPages, PfnPage},
 };
+
+/// One page, or more contiguous ones.
+enum Pages {
+    One(Page),
+    Contig(ContigPages),
+}
 
 /// Zeroed, physically contiguous kernel pages that may be lent to the hypervisor.
 pub(crate) struct HypPages {
-    pages: Option<ContigPages>,
+    pages: Option<Pages>,
     lent: Atomic<bool>,
 }
 
 impl HypPages {
     /// Allocates `1 << order` zeroed pages.
     pub(crate) fn new(order: u32) -> Result<Self> {
+        let pages = if order == 0 {
+            Pages::One(Page::alloc_page(GFP_KERNEL | __GFP_ZERO)?)
+        } else {
+            Pages::Contig(ContigPages::new(order)?)
+        };
         Ok(Self {
-            pages: Some(ContigPages::new(order)?),
+            pages: Some(pages),
             lent: Atomic::new(false),
         })
     }
 
     /// Page `i`, for the driver's own accesses.
-    pub(crate) fn page(&self, i: usize) -> Option<PfnPage<'_>> {
-        self.pages.as_ref().and_then(|p| p.page(i))
+    pub(crate) fn page(&self, i: usize) -> Option<BorrowedPage<'_>> {
+        match self.pages.as_ref()? {
+            Pages::One(p) => (i == 0).then(|| p.borrow()),
+            Pages::Contig(p) => p.page(i),
+        }
     }
 
     /// Marks the pages lent and returns their physical address (for a hypercall argument).
     pub(crate) fn lend(&self) -> u64 {
         self.lent.store(true, Release);
-        self.pages.as_ref().map_or(0, ContigPages::phys)
+        match self.pages.as_ref() {
+            Some(Pages::One(p)) => p.phys(),
+            Some(Pages::Contig(p)) => p.phys(),
+            None => 0,
+        }
     }
 
     /// The hypervisor confirmed it let go of the pages.

@@ -13,11 +13,7 @@
 //! The kernel's page size must be 4 KiB (`depends on ARM64_4K_PAGES`): GenieZone's frame
 //! numbers and page counts are in 4 KiB units.
 
-use kernel::{
-    prelude::*,
-    resched::cond_resched,
-    user_pages::{PinnedPage, PAGE_SIZE},
-};
+use kernel::{page::PAGE_SIZE, prelude::*, resched::cond_resched, user_pages::PinnedPage};
 
 use crate::{
     hypercall::Hyp,

@@ -18,6 +18,7 @@ use kernel::{
     arch_timer,
     fs::{file::flags, File},
     new_condvar, new_spinlock,
+    page::Page,
     prelude::*,
     resched::cond_resched,
     sync::{
@@ -32,7 +33,6 @@ use kernel::{
         Delta, Monotonic,
     },
     uaccess::UserSlice,
-    user_pages::PfnPage,
 };
 
 use crate::{
@@ -189,7 +189,7 @@ impl Vcpu {
     fn handle_exit(
         self: ArcBorrow<'_, Self>,
         reason: u32,
-        page: &PfnPage<'_>,
+        page: &Page,
         stamp: u64,
     ) -> Result<bool> {
         match reason {
@@ -303,7 +303,7 @@ impl Vcpu {
     /// PTP: real time and counter, each split in high and low 32 bits, in the answer's
     /// x0..x3 (the virtual counter is the physical one less the vtimer offset, which the
     /// hypervisor keeps in the hardware-state page).
-    fn ptp(&self, page: &PfnPage<'_>) -> Result {
+    fn ptp(&self, page: &Page) -> Result {
         let snap = kernel::clock_snapshot::snapshot();
         let virt = page.read(run::HC_ARGS + 8, 8)? == 0;
         let offset = match (virt, self.shared()?.page(1)) {

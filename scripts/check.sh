@@ -21,6 +21,7 @@ t_build=$(date +%s)
 "$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
 "$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
 "$GV_ROOT/scripts/check-layouts.sh" "$KSRC" "$B" >"$OUT/layouts.tap" || true
+"$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
 "$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap" || true
 "$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
 "$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
@@ -32,7 +33,7 @@ t_sim=$(date +%s)
 "$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$OUT"
 t_run=$(date +%s)
 
-args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
+args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
 	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")
@@ -41,6 +42,10 @@ for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho 
 	sed 's/.*(\(.*\))./\1/' | sort -u); do
 	args+=(--kunit "$s")
 done
+# The kernel crate's doc-tests (ours in rust/kernel/ and upstream's), built in.
+if grep -q '^CONFIG_RUST_KERNEL_DOCTESTS=y' "$B/.config"; then
+	args+=(--kunit rust_doctests_kernel)
+fi
 
 log "timings: build $((t_build - t0)) s, tests $((t_sim - t_build)) s, gzhyp boot $((t_run - t_sim)) s, total $((t_run - t0)) s"
 log "console logs: $OUT/console-test.log, $OUT/console-canary.log, $OUT/console-hyp.log"

@@ -42,11 +42,12 @@ for f in "${RS[@]}"; do
 done
 
 # A Rust diagnostic is "warning: ..." followed by "--> <path>"; C ones are
-# "<path>:l:c: warning:". Only our paths (drivers/ghaf_virt/...) count.
+# "<path>:l:c: warning:". Only our paths (drivers/ghaf_virt/..., and
+# rust/kernel/ghaf_virt/... for the kernel-crate additions) count.
 awk '
 	/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
-	/^ *--> .*drivers\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
-	/drivers\/ghaf_virt\/.*: (warning|error):/ { print }
+	/^ *--> .*(drivers|rust\/kernel)\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
+	/(drivers|rust\/kernel)\/ghaf_virt\/.*: (warning|error):/ { print }
 ' "$BUILD_LOG" >"$tmp"
 if [ -s "$tmp" ]; then
 	point fail "no rustc/clippy/cc warnings in project code" "$tmp"

@@ -7,7 +7,8 @@
 # drivers/Makefile and rust/bindgen_parameters (a bindgen layout fix, below),
 # and the project's kernel-crate additions (rust/):
 #  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
-#    declaration in rust/kernel/lib.rs),
+#    declaration in rust/kernel/lib.rs, through a symlink
+#    rust/kernel/ghaf_virt -> our rust/kernel),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
 #  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h.
 # The generated blocks sit between marker lines and a file is only rewritten
@@ -71,11 +72,23 @@ replace_block() {
 	fi
 }
 
+# The modules are reached through rust/kernel/ghaf_virt -> our rust/kernel, a
+# directory below the crate root: the doc-test generator
+# (scripts/rustdoc_test_gen.rs) finds a test's file only under rust/kernel/.
+ln -sfn ../../drivers/ghaf_virt/rust/kernel "$KSRC/rust/kernel/ghaf_virt"
+
+# A module that needs a config option says so with an inner attribute before
+# its first item, `#![cfg(CONFIG_FOO)]`; its declaration in lib.rs gets the
+# same gate, the way lib.rs gates upstream's own modules
+# (`#[cfg(CONFIG_NET)] pub mod net;`). Its helpers and bindings are gated with
+# `#ifdef CONFIG_FOO` in the C files.
 body=""
 for f in "$GV_ROOT"/rust/kernel/*.rs; do
 	[ -e "$f" ] || continue
 	name=$(basename "$f" .rs)
-	body+="#[path = \"../../drivers/ghaf_virt/rust/kernel/$name.rs\"]"$'\n'"pub mod $name;"$'\n'
+	gate=$(sed -n 's/^#!\[cfg(\(.*\))\]$/#[cfg(\1)]/p' "$f" | head -1)
+	[ -n "$gate" ] && body+="$gate"$'\n'
+	body+="#[path = \"ghaf_virt/$name.rs\"]"$'\n'"pub mod $name;"$'\n'
 done
 replace_block "$KSRC/rust/kernel/lib.rs" "${body%$'\n'}"
 

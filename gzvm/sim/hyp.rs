@@ -21,13 +21,14 @@
 
 use kernel::{
     debugfs::{Dir, File},
-    new_mutex, pr_err_once,
+    new_mutex,
+    page::{BorrowedPage, Page},
+    pr_err_once,
     prelude::*,
     sync::{
         atomic::{Atomic, Relaxed},
         Arc, Mutex,
     },
-    user_pages::PfnPage,
 };
 
 use super::vm::{SimVm, Status};
@@ -67,7 +68,7 @@ pub(crate) fn violation(what: &str, pfn: u64) {
 }
 
 /// Whether the guest page `pfn` is still pinned (checked before every access to it).
-pub(crate) fn guest_page_held(page: &PfnPage<'_>) -> bool {
+pub(crate) fn guest_page_held(page: &Page) -> bool {
     if page.maybe_dma_pinned() {
         return true;
     }
@@ -79,7 +80,7 @@ pub(crate) fn guest_page_held(page: &PfnPage<'_>) -> bool {
 pub(crate) fn kernel_page_held(pfn: u64) -> bool {
     // SAFETY: Only the page's reference count is read; the page descriptor of RAM exists
     // whether or not the page is allocated.
-    let held = unsafe { PfnPage::new(pfn) }.is_some_and(|p| p.ref_count() > 0);
+    let held = unsafe { BorrowedPage::from_pfn(pfn) }.is_some_and(|p| p.ref_count() > 0);
     if !held {
         violation("kernel", pfn);
     }

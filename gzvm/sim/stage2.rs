@@ -7,7 +7,7 @@
 //! MAP_GUEST_BLOCK calls (demand paging). Guest addresses in a slot whose page was not
 //! mapped yet fault (a page-fault exit); addresses in no slot are MMIO.
 
-use kernel::{prelude::*, user_pages::PfnPage};
+use kernel::{page::BorrowedPage, prelude::*};
 
 use super::{cpu::Access, hyp};
 
@@ -114,12 +114,12 @@ impl Stage2 {
         }
     }
 
-    fn page(&self, ipa: u64) -> Access<PfnPage<'static>> {
+    fn page(&self, ipa: u64) -> Access<BorrowedPage<'static>> {
         match self.lookup(ipa >> PAGE_SHIFT) {
             // SAFETY: Host frames enter the map only from the driver, which keeps them pinned
             // until the hypervisor let go of them (a released slot, a relinquished page, VM
             // destruction); `guest_page_held` checks that before each access.
-            Lookup::Ram(pfn) => match unsafe { PfnPage::new(pfn) } {
+            Lookup::Ram(pfn) => match unsafe { BorrowedPage::from_pfn(pfn) } {
                 Some(p) if hyp::guest_page_held(&p) => Access::Done(p),
                 _ => Access::Mmio,
             },
@@ -195,7 +195,7 @@ impl Stage2 {
         for r in self.regions.iter() {
             for pfn in r.pfns.iter().filter(|p| **p != 0) {
                 // SAFETY: Only the page descriptor is read, to check the pin.
-                if let Some(p) = unsafe { PfnPage::new(*pfn) } {
+                if let Some(p) = unsafe { BorrowedPage::from_pfn(*pfn) } {
                     hyp::guest_page_held(&p);
                 }
             }

@@ -3,7 +3,7 @@
 //! A simulated vCPU: one RUN call runs the interpreter for a bounded number of
 //! instructions and reports why it stopped in the run page, the way GenieZone does.
 
-use kernel::user_pages::PfnPage;
+use kernel::page::{BorrowedPage, Page};
 
 use super::{
     cpu::{Access, Bus, Cpu, MmioAccess, Stop},
@@ -149,10 +149,10 @@ impl SimVcpu {
         self.run_pa
     }
 
-    fn page(&self) -> core::result::Result<PfnPage<'static>, Status> {
+    fn page(&self) -> core::result::Result<BorrowedPage<'static>, Status> {
         // SAFETY: The run page belongs to the driver's vCPU, which destroys this vCPU before
         // freeing it.
-        unsafe { PfnPage::new(self.run_pa >> 12) }.ok_or(Status(status::ERR_FAULT))
+        unsafe { BorrowedPage::from_pfn(self.run_pa >> 12) }.ok_or(Status(status::ERR_FAULT))
     }
 
     /// One RUN call of vCPU `me` (`online`: the vCPUs that exist); returns the exit
@@ -275,7 +275,7 @@ impl SimVcpu {
 
     /// HVC from the guest: PSCI and the GenieZone guest calls are the hypervisor's; anything
     /// else goes to the VMM as a HYPERCALL exit.
-    fn hvc(&mut self, vm: &mut SimVm, page: &PfnPage<'_>) -> core::result::Result<u32, Status> {
+    fn hvc(&mut self, vm: &mut SimVm, page: &Page) -> core::result::Result<u32, Status> {
         let fn_id = self.cpu.x(0) & 0xffff_ffff;
         let ret = |cpu: &mut Cpu, v: u64| cpu.set_x(0, v);
         match fn_id {
@@ -332,7 +332,7 @@ impl SimVcpu {
     }
 
     /// A HYPERCALL exit with x0..x7; the answer comes back in `args[0..4]`.
-    fn hypercall_exit(&mut self, page: &PfnPage<'_>) -> core::result::Result<u32, Status> {
+    fn hypercall_exit(&mut self, page: &Page) -> core::result::Result<u32, Status> {
         self.clear(page)?;
         for i in 0..8 {
             let v = self.cpu.x(i);
@@ -350,7 +350,7 @@ impl SimVcpu {
     }
 
     /// An IDLE exit; with the virtual timer armed, tells the driver when it fires.
-    fn idle(&self, page: &PfnPage<'_>, timer: Option<u64>) -> core::result::Result<u32, Status> {
+    fn idle(&self, page: &Page, timer: Option<u64>) -> core::result::Result<u32, Status> {
         let hw = self.hwstate()?;
         let fault = |_| Status(status::ERR_FAULT);
         hw.write(hw::VTIMER_DELAY, 8, timer.unwrap_or(0))
@@ -360,10 +360,10 @@ impl SimVcpu {
         self.exit(page, exit::IDLE)
     }
 
-    fn hwstate(&self) -> core::result::Result<PfnPage<'static>, Status> {
+    fn hwstate(&self) -> core::result::Result<BorrowedPage<'static>, Status> {
         // SAFETY: The hardware-state page is the run page's neighbour in the driver's
         // two-page buffer, which outlives this vCPU (see `page`).
-        unsafe { PfnPage::new((self.run_pa >> 12) + 1) }.ok_or(Status(status::ERR_FAULT))
+        unsafe { BorrowedPage::from_pfn((self.run_pa >> 12) + 1) }.ok_or(Status(status::ERR_FAULT))
     }
 
     /// Lists the level SPIs this vCPU deactivated in the hardware-state page; whether
@@ -384,12 +384,12 @@ impl SimVcpu {
         Ok(true)
     }
 
-    fn clear(&self, page: &PfnPage<'_>) -> core::result::Result<(), Status> {
+    fn clear(&self, page: &Page) -> core::result::Result<(), Status> {
         page.write_bytes(rp::UNION, &[0u8; rp::UNION_SIZE])
             .map_err(|_| Status(status::ERR_FAULT))
     }
 
-    fn exit(&self, page: &PfnPage<'_>, reason: u32) -> core::result::Result<u32, Status> {
+    fn exit(&self, page: &Page, reason: u32) -> core::result::Result<u32, Status> {
         page.write(rp::EXIT_REASON, 4, u64::from(reason))
             .map_err(|_| Status(status::ERR_FAULT))?;
         Ok(reason)

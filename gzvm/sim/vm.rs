@@ -3,7 +3,7 @@
 //! A simulated VM: its memory map, vCPUs, devices and capabilities, and the handlers of
 //! the calls that name it.
 
-use kernel::{prelude::*, user_pages::PfnPage};
+use kernel::{page::BorrowedPage, prelude::*};
 
 use super::{
     cpu::Cpu,
@@ -39,7 +39,7 @@ pub(crate) fn phys_read(pa: u64, size: usize) -> core::result::Result<u64, Statu
     }
     // SAFETY: The driver owns the page at `pa` (a kernel buffer) for the duration of the
     // call that named it (checked above as far as the simulator can).
-    let page = unsafe { PfnPage::new(pa >> 12) }.ok_or(INVALID)?;
+    let page = unsafe { BorrowedPage::from_pfn(pa >> 12) }.ok_or(INVALID)?;
     page.read((pa & 0xfff) as usize, size).map_err(|_| INVALID)
 }
 

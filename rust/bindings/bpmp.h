@@ -1,8 +1,4 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/*
- * Extra bindgen includes for bpmp-virt: the Tegra BPMP client API and
- * message ABI, and the reset-controller provider API.
- */
-#include <linux/reset-controller.h>
+/* The Tegra BPMP client API and message ABI, for kernel::tegra_bpmp. */
 #include <soc/tegra/bpmp.h>
 #include <soc/tegra/bpmp-abi.h>

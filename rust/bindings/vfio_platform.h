@@ -2,11 +2,12 @@
 /*
  * vfio-platform reset-handler registration, for kernel::vfio_platform.
  *
- * Both structs are private to drivers/vfio/platform (its
- * vfio_platform_private.h). Rust sees them only as opaque types and reaches
- * them through rust/helpers/vfio_platform.c; the type names still matter,
- * as they make the kCFI type of a Rust reset callback match the one
- * vfio-platform calls it with.
+ * The registration API and its structs are private to drivers/vfio/platform
+ * (vfio_platform_private.h), included through the kernel's include root
+ * (<../drivers/...>), which names the same file whether this header is
+ * reached through the drivers/ghaf_virt symlink or not. They exist only when
+ * vfio-platform is built in.
  */
-struct vfio_platform_device;
-struct vfio_platform_reset_node;
+#if IS_BUILTIN(CONFIG_VFIO_PLATFORM_BASE)
+#include <../drivers/vfio/platform/vfio_platform_private.h>
+#endif

@@ -2,7 +2,7 @@
 
 #include <linux/sched.h>
 
-__rust_helper void rust_helper_gv_cond_resched(void)
+__rust_helper void rust_helper_cond_resched(void)
 {
 	cond_resched();
 }

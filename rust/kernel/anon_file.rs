@@ -8,6 +8,37 @@
 //! the file goes away, which is how KVM-style VM and vCPU fds are built.
 //!
 //! C header: [`include/linux/anon_inodes.h`](srctree/include/linux/anon_inodes.h)
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{
+//!     anon_file::{self, AnonFile},
+//!     fs::File,
+//!     prelude::*,
+//!     sync::{Arc, ArcBorrow},
+//! };
+//!
+//! struct Counter(u32);
+//!
+//! #[vtable]
+//! impl AnonFile for Counter {
+//!     type Ptr = Arc<Counter>;
+//!
+//!     fn ioctl(this: ArcBorrow<'_, Counter>, _file: &File, cmd: u32, _arg: usize) -> Result<isize> {
+//!         match cmd {
+//!             0 => Ok(isize::try_from(this.0)?),
+//!             _ => Err(ENOTTY),
+//!         }
+//!     }
+//! }
+//!
+//! /// Hands the current task a descriptor for a new counter (`O_RDWR | O_CLOEXEC`).
+//! fn new_counter_fd(value: u32) -> Result<u32> {
+//!     let counter = Arc::new(Counter(value), GFP_KERNEL)?;
+//!     anon_file::create_fd::<Counter>(c"counter", counter, 0o2 | 0o2000000)
+//! }
+//! ```
 
 use crate::{
     bindings,

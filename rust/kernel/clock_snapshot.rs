@@ -5,6 +5,17 @@
 //! real time to its own view of the architected counter.
 //!
 //! C header: [`include/linux/timekeeping.h`](srctree/include/linux/timekeeping.h)
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::clock_snapshot;
+//!
+//! let a = clock_snapshot::snapshot();
+//! let b = clock_snapshot::snapshot();
+//! assert!(b.cycles >= a.cycles);
+//! assert!(a.real_ns > 0);
+//! ```
 
 use crate::bindings;
 
@@ -19,8 +30,14 @@ pub struct ClockSnapshot {
 
 /// Takes a snapshot (`ktime_get_snapshot_id(CLOCK_REALTIME)`).
 pub fn snapshot() -> ClockSnapshot {
-    let (mut real_ns, mut cycles) = (0u64, 0u64);
-    // SAFETY: Both pointers are valid for writes for the duration of the call.
-    unsafe { bindings::gv_ktime_snapshot(&mut real_ns, &mut cycles) };
-    ClockSnapshot { real_ns, cycles }
+    let mut snap = bindings::system_time_snapshot::default();
+    // SAFETY: `snap` is valid for writes for the duration of the call.
+    unsafe {
+        bindings::ktime_get_snapshot_id(bindings::CLOCK_REALTIME as bindings::clockid_t, &mut snap)
+    };
+    ClockSnapshot {
+        // `CLOCK_REALTIME` is not before the epoch; a negative time would be a clock bug.
+        real_ns: u64::try_from(snap.systime).unwrap_or(0),
+        cycles: snap.cycles,
+    }
 }

@@ -11,6 +11,47 @@
 //! once more with `hangup` set when the eventfd is released.
 //!
 //! C header: [`include/linux/eventfd.h`](srctree/include/linux/eventfd.h)
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{
+//!     eventfd::{EventFd, EventHandler, EventWatch},
+//!     prelude::*,
+//!     sync::atomic::{Atomic, Relaxed},
+//! };
+//!
+//! /// Forwards each event of a watched eventfd to another eventfd (an irqfd
+//! /// that "injects" by signalling).
+//! struct Forward {
+//!     to: EventFd,
+//!     seen: Atomic<u64>,
+//! }
+//!
+//! impl EventHandler for Forward {
+//!     fn event(&self, count: u64, hangup: bool) {
+//!         if count > 0 && !hangup {
+//!             self.seen.fetch_add(count, Relaxed);
+//!             self.to.signal();
+//!         }
+//!     }
+//! }
+//!
+//! /// Watches the eventfd `from` of the current task, signalling `to` on events.
+//! fn forward(from: u32, to: u32) -> Result<EventWatch<Forward>> {
+//!     let handler = Forward {
+//!         to: EventFd::from_fd(to)?,
+//!         seen: Atomic::new(0),
+//!     };
+//!     let (watch, pending) = EventWatch::new(from, handler)?;
+//!     if pending {
+//!         watch.handler().to.signal();
+//!     }
+//!     Ok(watch)
+//! }
+//! ```
+
+#![cfg(CONFIG_EVENTFD)]
 
 use crate::{
     bindings,
@@ -62,7 +103,7 @@ impl EventFd {
     /// Adds one to the counter and wakes its waiters. May be called in atomic context.
     pub fn signal(&self) {
         // SAFETY: `ctx` is valid by the type invariant.
-        unsafe { bindings::gv_eventfd_signal(self.ctx.as_ptr()) }
+        unsafe { bindings::eventfd_signal(self.ctx.as_ptr()) }
     }
 
     /// Whether both refer to the same eventfd.
@@ -130,11 +171,11 @@ impl<T: EventHandler> EventWatch<T> {
                 // SAFETY: `p` points to the uninitialised entry, which the call initialises;
                 // the wake function matches `Watch<T>`'s layout.
                 wait <- Opaque::ffi_init(|p| unsafe {
-                    bindings::gv_init_waitqueue_func_entry(p, Some(Self::wake))
+                    bindings::init_waitqueue_func_entry(p, Some(Self::wake))
                 }),
                 // SAFETY: As above, for the poll table.
                 table <- Opaque::ffi_init(|p| unsafe {
-                    bindings::gv_init_poll_funcptr(p, Some(Self::queue))
+                    bindings::init_poll_funcptr(p, Some(Self::queue))
                 }),
                 queued: Atomic::new(false),
                 busy: Atomic::new(false),
@@ -146,7 +187,7 @@ impl<T: EventHandler> EventWatch<T> {
         )?;
         // SAFETY: `file` is a valid file; the poll table is initialised and pinned, and
         // `queue` only links the pinned entry into the eventfd's wait queue.
-        let mask = unsafe { bindings::gv_vfs_poll(file.as_ptr(), watch.table.get()) };
+        let mask = unsafe { bindings::vfs_poll(file.as_ptr(), watch.table.get()) };
         if watch.busy.load(Relaxed) {
             return Err(EBUSY);
         }

@@ -6,6 +6,21 @@
 //! For ABIs that write results back into the caller's message (Ghaf's
 //! `/dev/bpmp-host` wire message), a driver needs the user-space address of
 //! the buffer a plain `write(2)` was called with.
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{iov::IovIterSource, iov_user::write_user_buffer, prelude::*, uaccess::UserPtr};
+//!
+//! /// Where a `write(2)` came from, to write an answer back into the caller's buffer.
+//! fn answer_address(iov: &mut IovIterSource<'_>) -> Result<UserPtr> {
+//!     let (addr, len) = write_user_buffer(iov).ok_or(EINVAL)?;
+//!     if len < 8 {
+//!         return Err(EINVAL);
+//!     }
+//!     Ok(addr)
+//! }
+//! ```
 
 use crate::{bindings, iov::IovIterSource, uaccess::UserPtr};
 

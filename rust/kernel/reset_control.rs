@@ -8,6 +8,30 @@
 //! (on Tegra, the BPMP). The lines are put back when it is dropped.
 //!
 //! C header: [`include/linux/reset.h`](srctree/include/linux/reset.h).
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{device::Device, prelude::*, reset_control::ResetControl};
+//!
+//! /// Pulses every reset line of `dev`, with assert and deassert where a
+//! /// controller cannot pulse.
+//! fn reset_device(dev: &Device) -> Result {
+//!     if ResetControl::count(dev)? == 0 {
+//!         return Err(ENOENT);
+//!     }
+//!     let rc = ResetControl::get_all_exclusive(dev)?;
+//!     match rc.reset() {
+//!         Err(e) if e == ENOTSUPP => {
+//!             rc.assert()?;
+//!             rc.deassert()
+//!         }
+//!         r => r,
+//!     }
+//! }
+//! ```
+
+#![cfg(CONFIG_RESET_CONTROLLER)]
 
 use crate::{
     bindings,

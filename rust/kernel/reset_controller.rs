@@ -2,18 +2,65 @@
 
 //! Reset controller providers.
 //!
-//! A [`Registration`] registers a reset controller for a device's
-//! device-tree node with one specifier cell (`#reset-cells = <1>`): consumers
-//! name reset `id` with `resets = <&provider id>` and reach the driver's
-//! [`ResetOps`] through the reset-controller framework.
+//! [`Registration::register`] registers a reset controller for a bound
+//! device's device-tree node with one specifier cell (`#reset-cells = <1>`):
+//! consumers name reset `id` with `resets = <&provider id>` and reach the
+//! driver's [`ResetOps`] through the reset-controller framework. The
+//! registration is device-managed: it holds its own reference on the node
+//! and is unregistered when the device is unbound.
 //!
 //! C header: [`include/linux/reset-controller.h`](srctree/include/linux/reset-controller.h).
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{
+//!     device::{Bound, Device},
+//!     prelude::*,
+//!     reset_controller::{Registration, ResetOps},
+//!     sync::atomic::{Atomic, Relaxed},
+//!     ThisModule,
+//! };
+//!
+//! /// Four reset lines, asserted or not.
+//! struct Lines([Atomic<bool>; 4]);
+//!
+//! impl Lines {
+//!     fn line(&self, id: usize) -> Result<&Atomic<bool>> {
+//!         self.0.get(id).ok_or(EINVAL)
+//!     }
+//! }
+//!
+//! impl ResetOps for Lines {
+//!     fn assert(&self, id: usize) -> Result {
+//!         self.line(id)?.store(true, Relaxed);
+//!         Ok(())
+//!     }
+//!     fn deassert(&self, id: usize) -> Result {
+//!         self.line(id)?.store(false, Relaxed);
+//!         Ok(())
+//!     }
+//!     fn status(&self, id: usize) -> Result<bool> {
+//!         Ok(self.line(id)?.load(Relaxed))
+//!     }
+//! }
+//!
+//! /// Called from a platform driver's probe for a node with `#reset-cells = <1>`.
+//! fn probe(dev: &Device<Bound>, module: &'static ThisModule) -> Result {
+//!     let lines = Lines([(); 4].map(|()| Atomic::new(false)));
+//!     Registration::register(dev, module, 4, lines)
+//! }
+//! ```
+
+#![cfg(CONFIG_RESET_CONTROLLER)]
 
 use crate::{
     bindings,
-    device::{Device, DeviceContext},
+    device::{property::FwNode, Bound, Device},
+    devres,
     error::{from_result, to_result},
     prelude::*,
+    sync::aref::ARef,
     types::Opaque,
     ThisModule,
 };
@@ -40,25 +87,26 @@ pub trait ResetOps: Send + Sync {
 /// # Invariants
 ///
 /// Once initialised, `rcdev` is registered with the reset core with the ops
-/// of [`Registration::<T>::OPS`] and holds a reference to its `fwnode`;
-/// both are undone on drop. `ops` is initialised before `rcdev` and dropped
-/// after the controller is unregistered.
+/// of [`Registration::<T>::OPS`] and `node` as its node; it is unregistered
+/// on drop, before `node` and `ops` are dropped (field order).
 #[pin_data(PinnedDrop)]
 pub struct Registration<T: ResetOps> {
-    ops: T,
     #[pin]
     rcdev: Opaque<bindings::reset_controller_dev>,
+    node: ARef<FwNode>,
+    ops: T,
     #[pin]
     _pin: PhantomPinned,
 }
 
 // SAFETY: The reset core serialises its own use of `rcdev`; `T` is
-// `Send + Sync`.
+// `Send + Sync`; the node reference is only put on drop, which may happen on
+// any thread.
 unsafe impl<T: ResetOps> Send for Registration<T> {}
 // SAFETY: `&Registration` gives access to nothing but `T: Sync`.
 unsafe impl<T: ResetOps> Sync for Registration<T> {}
 
-impl<T: ResetOps> Registration<T> {
+impl<T: ResetOps + 'static> Registration<T> {
     const OPS: bindings::reset_control_ops = bindings::reset_control_ops {
         reset: Some(Self::reset_cb),
         assert: Some(Self::assert_cb),
@@ -67,39 +115,46 @@ impl<T: ResetOps> Registration<T> {
     };
 
     /// Registers a reset controller with `nr_resets` lines for `dev`'s
-    /// firmware (device-tree) node.
-    pub fn register<Ctx: DeviceContext>(
-        dev: &Device<Ctx>,
+    /// firmware (device-tree) node, until `dev` is unbound. `ENODEV` if `dev`
+    /// has no node.
+    pub fn register(
+        dev: &Device<Bound>,
+        module: &'static ThisModule,
+        nr_resets: u32,
+        ops: T,
+    ) -> Result {
+        let node: ARef<FwNode> = dev.fwnode().ok_or(ENODEV)?.into();
+        devres::register(dev, Self::new(node, module, nr_resets, ops), GFP_KERNEL)
+    }
+
+    fn new(
+        node: ARef<FwNode>,
         module: &'static ThisModule,
         nr_resets: u32,
         ops: T,
     ) -> impl PinInit<Self, Error> {
-        let node = dev.fwnode().map_or(core::ptr::null_mut(), |n| n.as_raw());
+        let raw = node.as_raw();
         try_pin_init!(Self {
+            node,
             ops,
             rcdev <- Opaque::try_ffi_init(move |slot: *mut bindings::reset_controller_dev| {
-                if node.is_null() {
-                    return Err(ENODEV);
-                }
-                // SAFETY: `slot` is valid for writes of the whole struct.
+                // SAFETY: `slot` is valid for writes of the whole struct, and all
+                // zeroes is a valid (unregistered) controller.
                 unsafe { slot.write(core::mem::zeroed()) };
-                // SAFETY: `slot` was just initialised; `node` is the device's
-                // firmware node, valid while `dev` is, and gets its own
-                // reference here (put on failure below or on drop).
+                // SAFETY: `slot` was just initialised. `raw` is the node the
+                // `node` field (initialised before) holds a reference on for
+                // as long as `rcdev` is registered.
                 unsafe {
                     (*slot).ops = &Self::OPS;
                     (*slot).owner = module.as_ptr();
-                    (*slot).fwnode = bindings::fwnode_handle_get(node);
+                    (*slot).fwnode = raw;
                     (*slot).nr_resets = nr_resets;
                 }
+                // INVARIANT: On success the controller is registered with our
+                // ops and node.
                 // SAFETY: `slot` is a filled-in controller at its final
                 // (pinned) address; `ops` (initialised before) outlives it.
-                let ret = to_result(unsafe { bindings::reset_controller_register(slot) });
-                if ret.is_err() {
-                    // SAFETY: Drop the reference taken above.
-                    unsafe { bindings::fwnode_handle_put(node) };
-                }
-                ret
+                to_result(unsafe { bindings::reset_controller_register(slot) })
             }),
             _pin: PhantomPinned,
         })
@@ -190,13 +245,9 @@ impl<T: ResetOps> Registration<T> {
 #[pinned_drop]
 impl<T: ResetOps> PinnedDrop for Registration<T> {
     fn drop(self: Pin<&mut Self>) {
-        let rcdev = self.rcdev.get();
-        // SAFETY: By the type invariants `rcdev` is registered and holds a
-        // reference to its node; after unregistering no op is called again.
-        unsafe {
-            let node = (*rcdev).fwnode;
-            bindings::reset_controller_unregister(rcdev);
-            bindings::fwnode_handle_put(node);
-        }
+        // SAFETY: By the type invariants `rcdev` is registered; after
+        // unregistering, the reset core calls no op and no longer uses the
+        // node, which the `node` field then puts.
+        unsafe { bindings::reset_controller_unregister(self.rcdev.get()) };
     }
 }

@@ -6,6 +6,19 @@
 //! x0..x7 (x0 is the function id) and results in x0..x3.
 //!
 //! C header: [`include/linux/arm-smccc.h`](srctree/include/linux/arm-smccc.h)
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::smccc::fast_call_64;
+//!
+//! // GenieZone's first function: owner 59 (MediaTek's trusted-OS range), function 0x1000.
+//! assert_eq!(fast_call_64(59, 0x1000), 0xfb00_1000);
+//! // Only the owner's 6 bits and the function's 16 bits are used.
+//! assert_eq!(fast_call_64(59 | 0x40, 0x1_1000), 0xfb00_1000);
+//! ```
+
+#![cfg(CONFIG_ARM64)]
 
 use crate::bindings;
 
@@ -27,7 +40,6 @@ pub const fn fast_call_64(owner: u32, func: u32) -> u32 {
 /// page frame numbers, as its ABI defines them). Every such memory must stay allocated to
 /// that use for as long as the hypervisor may access it, which the hypervisor's ABI
 /// defines (for the call's duration, or until a later call releases it).
-#[cfg(CONFIG_ARM64)]
 pub unsafe fn hvc(args: [u64; 8]) -> [u64; 4] {
     // `unsigned long` is 64 bits on arm64, so the conversions are lossless.
     let a = bindings::arm_smccc_1_2_regs {

@@ -7,17 +7,46 @@
 //! `tegra_bpmp_put()`. [`Bpmp::transfer`] sends one message with the normal
 //! (sleeping, threaded) `tegra_bpmp_transfer()`.
 //!
-//! [`phandle_target`] resolves a phandle property, and [`find_compatible`]
-//! finds a node by its compatible, without taking a BPMP reference, so that
-//! a caller can decide what the node is (for example a software model of
-//! the firmware) before calling [`Bpmp::get_by_node`].
+//! [`Bpmp::get_by_node`] gets the BPMP of a node that the caller found
+//! itself ([`FwNode::find_reference`], [`FwNode::find_available_compatible`]),
+//! so that it can first decide what the node is (for example a software
+//! model of the firmware).
+//!
+//! [`FwNode::find_reference`]: crate::device::property::FwNode::find_reference
+//! [`FwNode::find_available_compatible`]: crate::device::property::FwNode::find_available_compatible
 //!
 //! C headers: [`include/soc/tegra/bpmp.h`](srctree/include/soc/tegra/bpmp.h),
 //! [`include/soc/tegra/bpmp-abi.h`](srctree/include/soc/tegra/bpmp-abi.h).
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{device::property::FwNode, prelude::*, tegra_bpmp::MSG_DATA_MAX};
+//!
+//! /// Whether `node`'s `nvidia,bpmp` phandle points at the real firmware.
+//! fn is_bpmp(node: &FwNode) -> bool {
+//!     node.find_reference(c"nvidia,bpmp", 0)
+//!         .is_ok_and(|t| t.property_match_string(c"compatible", c"nvidia,tegra186-bpmp").is_ok())
+//! }
+//!
+//! # #[cfg(CONFIG_TEGRA_BPMP)]
+//! /// `MRQ_PING` (0) with a challenge; the firmware answers it shifted left by one.
+//! fn ping(bpmp: &kernel::tegra_bpmp::Bpmp) -> Result<u32> {
+//!     let mut rx = [0u8; 4];
+//!     let ret = bpmp.transfer(0, &7u32.to_le_bytes(), &mut rx)?;
+//!     if ret != 0 {
+//!         return Err(EIO);
+//!     }
+//!     Ok(u32::from_le_bytes(rx))
+//! }
+//!
+//! assert_eq!(MSG_DATA_MAX, 120);
+//! ```
 
+#[cfg(CONFIG_TEGRA_BPMP)]
 use crate::{
     bindings,
-    device::{Device, DeviceContext},
+    device::{property::FwNode, Device, DeviceContext},
     prelude::*,
 };
 
@@ -25,94 +54,6 @@ use crate::{
 /// (`MSG_DATA_MIN_SZ`); `tegra_bpmp_transfer()` refuses larger messages with
 /// `EINVAL`.
 pub const MSG_DATA_MAX: usize = 120;
-
-/// The firmware node a phandle property points at.
-///
-/// # Invariants
-///
-/// `node` is a valid `struct fwnode_handle` whose reference count this
-/// object holds.
-pub struct PhandleTarget {
-    node: core::ptr::NonNull<bindings::fwnode_handle>,
-}
-
-// SAFETY: A firmware node reference may be used and dropped from any thread;
-// the node is reference counted and only read here.
-unsafe impl Send for PhandleTarget {}
-// SAFETY: See `Send`; `&PhandleTarget` only reads the node.
-unsafe impl Sync for PhandleTarget {}
-
-impl PhandleTarget {
-    /// Whether the node's `compatible` list contains `compat`.
-    pub fn is_compatible(&self, compat: &CStr) -> bool {
-        // SAFETY: By the type invariants `node` is valid; both strings are
-        // NUL-terminated.
-        unsafe {
-            bindings::fwnode_property_match_string(
-                self.node.as_ptr(),
-                c"compatible".as_char_ptr(),
-                compat.as_char_ptr(),
-            ) >= 0
-        }
-    }
-
-    /// An identity for the node, equal to [`node_key`] of the device bound
-    /// to it. Only compared, never dereferenced.
-    pub fn key(&self) -> usize {
-        self.node.as_ptr() as usize
-    }
-}
-
-impl Drop for PhandleTarget {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariants this object holds a reference.
-        unsafe { bindings::fwnode_handle_put(self.node.as_ptr()) };
-    }
-}
-
-/// Resolves the phandle property `prop` (index 0) of `dev`'s firmware node.
-/// `ENOENT` when the device has no node or the property is missing.
-pub fn phandle_target<Ctx: DeviceContext>(dev: &Device<Ctx>, prop: &CStr) -> Result<PhandleTarget> {
-    let own = dev.fwnode().ok_or(ENOENT)?;
-    // SAFETY: `own` is a valid node for the lifetime of `dev`; `prop` is
-    // NUL-terminated. The result holds a reference, or is NULL or an
-    // error pointer.
-    let ptr = unsafe { bindings::fwnode_find_reference(own.as_raw(), prop.as_char_ptr(), 0) };
-    let ptr = crate::error::from_err_ptr(ptr)?;
-    let node = core::ptr::NonNull::new(ptr).ok_or(ENOENT)?;
-    // INVARIANT: `fwnode_find_reference()` returned a counted reference.
-    Ok(PhandleTarget { node })
-}
-
-/// The first available device-tree node compatible with `compat`, as
-/// `tegra_bpmp_get()`'s callers find the BPMP without a phandle.
-pub fn find_compatible(compat: &CStr) -> Option<PhandleTarget> {
-    let mut from: *mut bindings::device_node = core::ptr::null_mut();
-    loop {
-        // SAFETY: `from` is NULL or a node reference this loop holds, which
-        // `of_find_compatible_node()` drops; `compat` is NUL-terminated. The
-        // result holds a reference, or is NULL.
-        let np = unsafe {
-            bindings::of_find_compatible_node(from, core::ptr::null(), compat.as_char_ptr())
-        };
-        let np = core::ptr::NonNull::new(np)?;
-        // SAFETY: `np` is a valid node (we hold a reference).
-        if unsafe { bindings::of_device_is_available(np.as_ptr()) } {
-            // SAFETY: `np` is valid; its `fwnode` is embedded in it, and
-            // `fwnode_handle_put()` on it drops the node reference we hold.
-            let fwnode = unsafe { core::ptr::addr_of_mut!((*np.as_ptr()).fwnode) };
-            // INVARIANT: The reference from `of_find_compatible_node()`.
-            return core::ptr::NonNull::new(fwnode).map(|node| PhandleTarget { node });
-        }
-        from = np.as_ptr();
-    }
-}
-
-/// An identity for `dev`'s firmware node (0 without one), equal to
-/// [`PhandleTarget::key`] of a phandle pointing at it.
-pub fn node_key<Ctx: DeviceContext>(dev: &Device<Ctx>) -> usize {
-    dev.fwnode().map_or(0, |n| n.as_raw() as usize)
-}
 
 /// A reference to a probed Tegra BPMP.
 ///
@@ -145,21 +86,34 @@ impl Bpmp {
         Ok(Self { bpmp })
     }
 
-    /// Gets the BPMP probed on the node `node` (found with [`phandle_target`]
-    /// or [`find_compatible`]), as `tegra_bpmp_get()` does for a phandle.
-    /// `EPROBE_DEFER` while that BPMP has not probed yet.
-    pub fn get_by_node(node: &PhandleTarget) -> Result<Self> {
+    /// Gets the BPMP probed on the node `node`, as `tegra_bpmp_get()` does
+    /// for the node a phandle points at. `EPROBE_DEFER` while no device on
+    /// that node is bound to the BPMP driver (not probed yet, or not a BPMP).
+    pub fn get_by_node(node: &FwNode) -> Result<Self> {
         // SAFETY: `platform_bus_type` is a static bus; `node` is a valid
         // firmware node; the result holds a device reference or is NULL.
         let dev = unsafe {
             bindings::bus_find_device(
                 core::ptr::addr_of!(bindings::platform_bus_type),
                 core::ptr::null_mut(),
-                node.node.as_ptr().cast::<core::ffi::c_void>().cast_const(),
+                node.as_raw().cast::<core::ffi::c_void>().cast_const(),
                 Some(bindings::device_match_fwnode),
             )
         };
         if dev.is_null() {
+            return Err(EPROBE_DEFER);
+        }
+        // Only the BPMP driver's driver data is a `struct tegra_bpmp`: a node
+        // bound to any other driver (or to none yet) is not used.
+        // SAFETY: `dev` is a valid device (we hold a reference); its driver,
+        // when set, is a registered driver with a NUL-terminated name.
+        let driver = unsafe { (*dev).driver };
+        // SAFETY: As above; `driver` is only dereferenced when non-null.
+        let is_bpmp =
+            !driver.is_null() && unsafe { CStr::from_char_ptr((*driver).name) } == c"tegra-bpmp";
+        if !is_bpmp {
+            // SAFETY: Drops the reference `bus_find_device()` took.
+            unsafe { bindings::put_device(dev) };
             return Err(EPROBE_DEFER);
         }
         // SAFETY: `dev` is a valid device (we hold a reference). The BPMP

@@ -10,22 +10,61 @@
 //! dropped; while vfio-platform uses a handler it holds a reference on the
 //! registering module.
 //!
-//! The registration API and its structs are private to
-//! `drivers/vfio/platform`; `rust/helpers/vfio_platform.c` is the only code
-//! that sees them. Only available when vfio-platform is built in.
+//! vfio-platform's registration API (`__vfio_platform_register_reset()`,
+//! `vfio_platform_unregister_reset()`) and its structs are declared in its
+//! private header, which the bindings include; they exist only when
+//! vfio-platform is built in.
+//!
+//! `vfio_platform_unregister_reset()` removes the first node with the given
+//! compatible and handler, so two equal nodes could not be told apart when
+//! one of them goes (and the other's memory would stay on vfio-platform's
+//! list): registering the same handler twice for one compatible is refused
+//! (`EEXIST`), across all registrations.
 //!
 //! C header: [`drivers/vfio/platform/vfio_platform_private.h`](srctree/drivers/vfio/platform/vfio_platform_private.h).
+//!
+//! # Examples
+//!
+//! ```
+//! use kernel::{
+//!     device::Device,
+//!     prelude::*,
+//!     vfio_platform::{Registration, ResetHandler},
+//!     ThisModule,
+//! };
+//!
+//! struct NoReset;
+//!
+//! impl ResetHandler for NoReset {
+//!     fn reset(_dev: &Device) -> Result {
+//!         Ok(())
+//!     }
+//! }
+//!
+//! fn register(module: &'static ThisModule) -> Result<Registration<NoReset>> {
+//!     let mut reg = Registration::new(module);
+//!     reg.add(c"ghaf,example-no-reset")?;
+//!     // The same handler for the same compatible again is refused.
+//!     assert_eq!(reg.add(c"ghaf,example-no-reset"), Err(EEXIST));
+//!     assert_eq!(reg.len(), 1);
+//!     Ok(reg)
+//! }
+//! ```
 
 #![cfg(CONFIG_VFIO_PLATFORM_BASE = "y")]
 
 use crate::{
     bindings,
     device::Device,
-    error::{from_err_ptr, from_result},
+    error::from_result,
+    new_mutex,
     prelude::*,
+    str::CString,
+    sync::{Mutex, SetOnce},
+    types::Opaque,
     ThisModule,
 };
-use core::{marker::PhantomData, ptr::NonNull};
+use core::marker::{PhantomData, PhantomPinned};
 
 /// A device reset for vfio-platform.
 pub trait ResetHandler: 'static {
@@ -35,23 +74,103 @@ pub trait ResetHandler: 'static {
     fn reset(dev: &Device) -> Result;
 }
 
-/// `T` registered with vfio-platform for a set of compatibles.
+/// The (handler, compatible) pairs registered by any [`Registration`]: the
+/// handler's address and a copy of the compatible.
+type Registered = KVec<(usize, CString)>;
+
+/// Allocated on first use and never freed (it is small, and a registration
+/// may be dropped at any time).
+static REGISTERED: SetOnce<Pin<KBox<Mutex<Registered>>>> = SetOnce::new();
+
+fn registered() -> Result<&'static Mutex<Registered>> {
+    if REGISTERED.as_ref().is_none() {
+        let set = KBox::pin_init(new_mutex!(KVec::new()), GFP_KERNEL)?;
+        // Another task may have won the race; then `set` is dropped.
+        REGISTERED.populate(set);
+    }
+    loop {
+        if let Some(set) = REGISTERED.as_ref() {
+            return Ok(set);
+        }
+        // The winner of the race is storing its pointer.
+        core::hint::spin_loop();
+    }
+}
+
+/// One compatible registered with vfio-platform.
 ///
 /// # Invariants
 ///
-/// Every entry of `nodes` was returned by
-/// `gv_vfio_platform_register_reset()` with [`reset_callback::<T>`] and is
-/// still registered; each is unregistered on drop.
-pub struct Registration<T: ResetHandler> {
-    module: &'static ThisModule,
-    nodes: KVec<NonNull<bindings::vfio_platform_reset_node>>,
-    _handler: PhantomData<T>,
+/// Once initialised, `raw` is on vfio-platform's reset list with
+/// `raw.compat` pointing into `compat` and `raw.of_reset` the handler; it
+/// is taken off in `drop`, before `compat` is freed.
+#[pin_data(PinnedDrop)]
+struct Node {
+    #[pin]
+    raw: Opaque<bindings::vfio_platform_reset_node>,
+    compat: CString,
+    #[pin]
+    _pin: PhantomPinned,
 }
 
-// SAFETY: The nodes are only handed back to the helper, which locks.
-unsafe impl<T: ResetHandler> Send for Registration<T> {}
-// SAFETY: `&Registration` gives access to nothing.
-unsafe impl<T: ResetHandler> Sync for Registration<T> {}
+// SAFETY: vfio-platform reads the node under its own lock; `Node` itself
+// only reads it, and unlinks it (under that lock) on drop, from any thread.
+unsafe impl Send for Node {}
+// SAFETY: `&Node` gives access to nothing.
+unsafe impl Sync for Node {}
+
+impl Node {
+    fn register(
+        compat: CString,
+        module: &'static ThisModule,
+        reset: bindings::vfio_platform_reset_fn_t,
+    ) -> impl PinInit<Self, Error> {
+        let name = compat.as_char_ptr().cast_mut();
+        try_pin_init!(Self {
+            compat,
+            raw <- Opaque::try_ffi_init(move |slot: *mut bindings::vfio_platform_reset_node| {
+                // SAFETY: `slot` is valid for writes; all zeroes is a valid
+                // (unlinked) node, filled in before it is linked. `name`
+                // points into the heap buffer of `compat` (initialised
+                // before), which does not move with `Self` and is freed only
+                // after the node is unlinked.
+                unsafe {
+                    slot.write(core::mem::zeroed());
+                    (*slot).compat = name;
+                    (*slot).owner = module.as_ptr();
+                    (*slot).of_reset = reset;
+                }
+                // INVARIANT: The node is linked with our compatible and handler.
+                // SAFETY: The node is filled in and pinned; vfio-platform only
+                // links it into its list (under its lock) and reads it.
+                unsafe { bindings::__vfio_platform_register_reset(slot) };
+                Ok::<(), Error>(())
+            }),
+            _pin: PhantomPinned,
+        })
+    }
+}
+
+#[pinned_drop]
+impl PinnedDrop for Node {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: By the type invariants the node is linked. vfio-platform
+        // removes the first node with this compatible and handler, and no
+        // other node has both (`Registration::add` refuses duplicates), so
+        // it removes this one; it reads `compat` only during the call.
+        unsafe {
+            let raw = self.raw.get();
+            bindings::vfio_platform_unregister_reset((*raw).compat, (*raw).of_reset);
+        }
+    }
+}
+
+/// `T` registered with vfio-platform for a set of compatibles.
+pub struct Registration<T: ResetHandler> {
+    module: &'static ThisModule,
+    nodes: KVec<Pin<KBox<Node>>>,
+    _handler: PhantomData<T>,
+}
 
 impl<T: ResetHandler> Registration<T> {
     /// An empty registration; vfio-platform holds a reference on `module`
@@ -64,29 +183,39 @@ impl<T: ResetHandler> Registration<T> {
         }
     }
 
+    /// The handler, as vfio-platform calls it.
+    const RESET: bindings::vfio_platform_reset_fn_t = Some(reset_callback::<T>);
+
+    /// The handler's address, to tell handlers apart.
+    fn key() -> usize {
+        Self::RESET.map_or(0, |f| f as usize)
+    }
+
     /// Registers the handler for `compat`. Fails with `EEXIST` if it
     /// already is.
     pub fn add(&mut self, compat: &CStr) -> Result {
-        self.nodes.reserve(1, GFP_KERNEL)?;
-        // SAFETY: `compat` is a NUL-terminated string (copied by the
-        // helper); `module` is our module; `reset_callback::<T>` has the
-        // signature vfio-platform calls reset handlers with.
-        let node = from_err_ptr(unsafe {
-            bindings::gv_vfio_platform_register_reset(
-                compat.as_char_ptr(),
-                self.module.as_ptr(),
-                Some(reset_callback::<T>),
-            )
-        })?;
-        let node = NonNull::new(node).ok_or(ENOMEM)?;
-        // INVARIANT: `node` is registered and kept; room for it was
-        // reserved above, so this cannot fail.
-        if self.nodes.push_within_capacity(node).is_err() {
-            // SAFETY: `node` was registered above and is not kept.
-            unsafe { bindings::gv_vfio_platform_unregister_reset(node.as_ptr()) };
-            return Err(ENOMEM);
+        let key = Self::key();
+        let set = registered()?;
+        let mut set = set.lock();
+        if set
+            .iter()
+            .any(|(k, c)| *k == key && c.to_bytes() == compat.to_bytes())
+        {
+            return Err(EEXIST);
         }
-        Ok(())
+        self.nodes.reserve(1, GFP_KERNEL)?;
+        set.reserve(1, GFP_KERNEL)?;
+        set.push((key, CString::try_from(compat)?), GFP_KERNEL)?;
+        let node = KBox::pin_init(
+            Node::register(CString::try_from(compat)?, self.module, Self::RESET),
+            GFP_KERNEL,
+        );
+        let pushed =
+            node.and_then(|node| self.nodes.push_within_capacity(node).map_err(|_| ENOMEM));
+        if pushed.is_err() {
+            set.pop();
+        }
+        pushed
     }
 
     /// Number of compatibles registered.
@@ -102,10 +231,16 @@ impl<T: ResetHandler> Registration<T> {
 
 impl<T: ResetHandler> Drop for Registration<T> {
     fn drop(&mut self) {
+        let key = Self::key();
+        let set = REGISTERED.as_ref();
+        let mut set = set.map(|s| s.lock());
         while let Some(node) = self.nodes.pop() {
-            // SAFETY: By the type invariants `node` is registered; it is not
-            // used after this.
-            unsafe { bindings::gv_vfio_platform_unregister_reset(node.as_ptr()) };
+            if let Some(set) = set.as_mut() {
+                set.retain(|(k, c)| !(*k == key && c.to_bytes() == node.compat.to_bytes()));
+            }
+            // Unregisters the node (while the set is locked, so that no
+            // equal node is added before this one is gone).
+            drop(node);
         }
     }
 }
@@ -121,7 +256,7 @@ unsafe extern "C" fn reset_callback<T: ResetHandler>(
 ) -> c_int {
     from_result(|| {
         // SAFETY: By the safety requirements `vdev` is live.
-        let dev = unsafe { bindings::gv_vfio_platform_device(vdev) };
+        let dev = unsafe { (*vdev).device };
         if dev.is_null() {
             return Err(ENODEV);
         }

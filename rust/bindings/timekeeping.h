@@ -1,3 +1,0 @@
-/* SPDX-License-Identifier: GPL-2.0 */
-/* Clock snapshots, for kernel::clock_snapshot. */
-#include <linux/timekeeping.h>

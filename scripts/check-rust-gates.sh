@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Build the kernel crate with the project's rust/ additions in a config
+# without the options some of them need (configs/rust-gates.config:
+# tinyconfig + RUST, without EVENTFD and RESET_CONTROLLER), so that a module,
+# helper or binding that is not gated on its option fails the check. TAP on
+# stdout:
+#  - the config merges (the fragment's symbols took their values);
+#  - `make rust/` (helpers, bindings, the kernel crate and its doc-tests,
+#    compiled as KUnit but not run) succeeds;
+#  - no compiler or clippy warning from our rust/ files in that build.
+#
+# The build directory is $GV_CACHE/build/<kernel>-llvm<ver>-rust-gates, next
+# to the test kernel's, so later runs are incremental: 2-3 minutes the first
+# time on 2 cores, under a minute afterwards (the config, then the kernel
+# crate and the doc-tests, compiled, not run).
+#
+#   check-rust-gates.sh KSRC
+
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+KSRC=${1:?usage: check-rust-gates.sh KSRC}
+[ -f "$KSRC/Kbuild" ] || die "$KSRC is not a kernel source tree"
+kver=$(cat "$KSRC/.gv-debian-version" 2>/dev/null || make -s -C "$KSRC" kernelversion)
+B=${GV_GATES_BUILD_DIR:-$GV_CACHE/build/arm64-${kver//\~/_}-llvm$GV_LLVM_VER-rust-gates}
+LOG=$B/build.log
+mkdir -p "$B"
+
+n=0
+results=()
+point() { # status name [diagnostic file]
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		results+=("ok $n $2")
+	else
+		results+=("not ok $n $2")
+		[ -n "${3:-}" ] && results+=("$(sed 's/^/# /' "$3" | head -40)")
+	fi
+}
+finish() {
+	echo "TAP version 13"
+	echo "1..$n"
+	printf '%s\n' "${results[@]}"
+}
+tmp=$(mktemp)
+trap 'rm -f "$tmp"' EXIT
+
+"$GV_ROOT/scripts/integrate.sh" "$KSRC" || die "cannot integrate the project into $KSRC"
+if ! "$GV_ROOT/scripts/kernel-config.sh" "$KSRC" "$B" arm64 tinyconfig \
+	"$GV_ROOT/configs/rust-gates.config" >"$tmp" 2>&1; then
+	point fail "rust-gates config (tinyconfig + configs/rust-gates.config)" "$tmp"
+	point fail "kernel crate builds without EVENTFD and RESET_CONTROLLER # SKIP no config"
+	finish
+	exit 1
+fi
+point ok "rust-gates config (tinyconfig + configs/rust-gates.config)"
+
+# The kernel crate is always recompiled (about 15 s here), so that its
+# warnings appear in every build log.
+rm -f "$B/rust/kernel.o" "$B/rust/libkernel.rmeta"
+start=$(date +%s)
+if make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 -j"$(gv_jobs)" rust/ \
+	>"$LOG" 2>&1; then
+	point ok "kernel crate builds without EVENTFD and RESET_CONTROLLER"
+else
+	grep -E -A12 '^error|Error [0-9]' "$LOG" | head -60 >"$tmp"
+	point fail "kernel crate builds without EVENTFD and RESET_CONTROLLER" "$tmp"
+fi
+log "rust-gates build (rust/) took $(($(date +%s) - start)) s (log: $LOG)"
+
+# The same filter as gates.sh: a Rust diagnostic names our file on its
+# "-->" line, a C one starts with it.
+awk '
+	/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
+	/^ *--> .*(drivers|rust\/kernel)\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
+	/(drivers|rust\/kernel)\/ghaf_virt\/.*: (warning|error):/ { print }
+' "$LOG" >"$tmp"
+if [ -s "$tmp" ]; then
+	point fail "no warning from rust/ in the rust-gates build" "$tmp"
+else
+	point ok "no warning from rust/ in the rust-gates build"
+fi
+
+finish
+grep -q '^not ok' <(printf '%s\n' "${results[@]}") && exit 1
+exit 0
