@@ -87,9 +87,7 @@ pub(crate) struct KnobsFs {}
 
 #[cfg(not(CONFIG_GZVM_TEST_KNOBS))]
 impl KnobsFs {
-    pub(crate) fn new(
-        _hyp: kernel::sync::Arc<crate::hypercall::Hyp>,
-    ) -> impl PinInit<Self, Error> {
+    pub(crate) fn new(_hyp: kernel::sync::Arc<crate::hypercall::Hyp>) -> impl PinInit<Self, Error> {
         try_pin_init!(KnobsFs {}? Error)
     }
 }

@@ -90,7 +90,10 @@ impl<'a> Fdt<'a> {
             .blob
             .get(self.strings.0 + off as usize..self.strings.0 + self.strings.1)
             .ok_or("bad string offset")?;
-        let n = s.iter().position(|&c| c == 0).ok_or("unterminated string")?;
+        let n = s
+            .iter()
+            .position(|&c| c == 0)
+            .ok_or("unterminated string")?;
         Ok(&s[..n])
     }
 
@@ -127,7 +130,9 @@ impl<'a> Fdt<'a> {
                 PROP => {
                     let plen = be32(b, off + 4)? as usize;
                     let name = self.string(be32(b, off + 8)?)?;
-                    let val = b.get(off + 12..off + 12 + plen).ok_or("truncated property")?;
+                    let val = b
+                        .get(off + 12..off + 12 + plen)
+                        .ok_or("truncated property")?;
                     f(depth, names[depth.min(7)], name, val)?;
                     off += 12 + align4(plen);
                 }
@@ -324,7 +329,11 @@ pub fn write_host_copy(
 fn node_name(out: &mut [u8; 32], prefix: &[u8], v: u64) -> usize {
     out[..prefix.len()].copy_from_slice(prefix);
     let mut n = prefix.len();
-    let digits = if v == 0 { 1 } else { (67 - v.leading_zeros() as usize) / 4 };
+    let digits = if v == 0 {
+        1
+    } else {
+        (67 - v.leading_zeros() as usize) / 4
+    };
     for i in (0..digits).rev() {
         out[n] = b"0123456789abcdef"[((v >> (4 * i)) & 0xf) as usize];
         n += 1;

@@ -92,7 +92,11 @@ extern "C" fn gzhyp_primary_main(dtb: u64) -> ! {
     }
     let (text_offset, image_size) = (le64(hdr, 8), le64(hdr, 16));
     if text_offset != 0 || HOST_KERNEL + image_size > ram + ram_size {
-        fatal!("host kernel Image: text_offset {:#x}, size {:#x} do not fit", text_offset, image_size);
+        fatal!(
+            "host kernel Image: text_offset {:#x}, size {:#x} do not fit",
+            text_offset,
+            image_size
+        );
     }
     // SAFETY: HOST_DTB..+2 MiB is RAM outside the hypervisor, the kernel and QEMU's blob
     // (checked above and by the layout), written only here, before the host runs.

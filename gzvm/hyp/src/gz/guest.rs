@@ -203,7 +203,11 @@ fn data_abort(frame: &mut Frame, vm: &mut Vm, me: usize, run_pa: u64, esr: u64) 
     let reg = ((esr >> 16) & 0x1f) as usize;
     let sf = esr & (1 << 15) != 0;
     let write = esr & (1 << 6) != 0;
-    let mask = if size == 8 { u64::MAX } else { (1u64 << (8 * size)) - 1 };
+    let mask = if size == 8 {
+        u64::MAX
+    } else {
+        (1u64 << (8 * size)) - 1
+    };
     let val = if reg == 31 { 0 } else { frame.x[reg] & mask };
     match vm.vgic.mmio(me, ipa, size, write.then_some(val)) {
         Access::Done(v) => {
@@ -223,7 +227,12 @@ fn data_abort(frame: &mut Frame, vm: &mut Vm, me: usize, run_pa: u64, esr: u64) 
     mem::write(run_pa + run::MMIO_WRITE, 1, u64::from(write));
     if !write {
         if let Ok(v) = vm.vcpu(me) {
-            v.pending = Pending::MmioRead { reg, size, sext, sf };
+            v.pending = Pending::MmioRead {
+                reg,
+                size,
+                sext,
+                sf,
+            };
         }
     }
     frame.elr += 4;
@@ -387,17 +396,17 @@ fn cpu_on(vm: &mut Vm, target: u64, entry: u64, context_id: u64) -> u64 {
 fn sysreg_field(ctx: &mut Ctx, enc: u64) -> Option<&mut u64> {
     let e = &mut ctx.el1;
     Some(match enc {
-        0xc080 => &mut e.sctlr,      // (3,0,1,0,0)
-        0xc082 => &mut e.cpacr,      // (3,0,1,0,2)
-        0xc100 => &mut e.ttbr0,      // (3,0,2,0,0)
-        0xc101 => &mut e.ttbr1,      // (3,0,2,0,1)
-        0xc102 => &mut e.tcr,        // (3,0,2,0,2)
-        0xc510 => &mut e.mair,       // (3,0,10,2,0)
-        0xc600 => &mut e.vbar,       // (3,0,12,0,0)
-        0xc684 => &mut e.tpidr_el1,  // (3,0,13,0,4)
-        0xc708 => &mut e.cntkctl,    // (3,0,14,1,0)
-        0xdf19 => &mut e.cntv_ctl,   // (3,3,14,3,1)
-        0xdf1a => &mut e.cntv_cval,  // (3,3,14,3,2)
+        0xc080 => &mut e.sctlr,     // (3,0,1,0,0)
+        0xc082 => &mut e.cpacr,     // (3,0,1,0,2)
+        0xc100 => &mut e.ttbr0,     // (3,0,2,0,0)
+        0xc101 => &mut e.ttbr1,     // (3,0,2,0,1)
+        0xc102 => &mut e.tcr,       // (3,0,2,0,2)
+        0xc510 => &mut e.mair,      // (3,0,10,2,0)
+        0xc600 => &mut e.vbar,      // (3,0,12,0,0)
+        0xc684 => &mut e.tpidr_el1, // (3,0,13,0,4)
+        0xc708 => &mut e.cntkctl,   // (3,0,14,1,0)
+        0xdf19 => &mut e.cntv_ctl,  // (3,3,14,3,1)
+        0xdf1a => &mut e.cntv_cval, // (3,3,14,3,2)
         _ => return None,
     })
 }
@@ -443,7 +452,9 @@ pub fn get_one_reg(ctx: &Ctx, id: u64) -> Result<u64, i64> {
         });
     }
     if id & !0xffff == reg::ARM64 | reg::SIZE_U64 | reg::SYSREG {
-        return sysreg_field(&mut c, low).map(|v| *v).ok_or(status::INVALID_ARGS);
+        return sysreg_field(&mut c, low)
+            .map(|v| *v)
+            .ok_or(status::INVALID_ARGS);
     }
     Err(status::INVALID_ARGS)
 }

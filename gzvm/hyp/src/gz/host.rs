@@ -53,8 +53,14 @@ pub fn tuple(t: u64) -> (u64, usize) {
 }
 
 pub fn vm_mut(h: &mut Hyp, id: u64) -> R<&mut Vm> {
-    let i = usize::try_from(id).ok().and_then(|i| i.checked_sub(1)).ok_or(status::INVALID_ARGS)?;
-    h.vms.get_mut(i).and_then(Option::as_mut).ok_or(status::INVALID_ARGS)
+    let i = usize::try_from(id)
+        .ok()
+        .and_then(|i| i.checked_sub(1))
+        .ok_or(status::INVALID_ARGS)?;
+    h.vms
+        .get_mut(i)
+        .and_then(Option::as_mut)
+        .ok_or(status::INVALID_ARGS)
 }
 
 fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
@@ -69,7 +75,11 @@ fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
             _ => Err(status::INVALID_ARGS),
         },
         func::CREATE_VM => {
-            let i = h.vms.iter().position(Option::is_none).ok_or(status::NO_MEMORY)?;
+            let i = h
+                .vms
+                .iter()
+                .position(Option::is_none)
+                .ok_or(status::NO_MEMORY)?;
             // SAFETY: VM slot `i` is free, so nothing else uses its root.
             let s2 = unsafe { Stage2::new(root(i)) };
             h.vms[i] = Some(Vm::new(s2, i as u64 + 1));
@@ -154,7 +164,11 @@ fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
 fn destroy_vm(h: &mut Hyp, id: u64, batch: u64) -> R<[u64; 3]> {
     let vm = vm_mut(h, id)?;
     if batch == 0 || vm.vcpus.iter().flatten().any(|v| v.running) {
-        return Err(if batch == 0 { status::INVALID_ARGS } else { status::BUSY });
+        return Err(if batch == 0 {
+            status::INVALID_ARGS
+        } else {
+            status::BUSY
+        });
     }
     if knobs::take(&knobs::DESTROY_FAIL) {
         return Err(status::INVALID_ARGS);
@@ -188,7 +202,11 @@ fn create_device(vm: &mut Vm, pa: u64) -> R<()> {
     if addr & 0xffff != 0 || size < min || addr.checked_add(size).is_none() {
         return Err(status::INVALID_ARGS);
     }
-    let slot = if ty == abi::DEV_VGIC_DIST { &mut vm.vgic.dist } else { &mut vm.vgic.redist };
+    let slot = if ty == abi::DEV_VGIC_DIST {
+        &mut vm.vgic.dist
+    } else {
+        &mut vm.vgic.redist
+    };
     if slot.is_some() {
         return Err(status::INVALID_ARGS);
     }

@@ -24,7 +24,8 @@ pub static VCPU_DESTROY_FAIL: AtomicU64 = AtomicU64::new(0);
 
 /// Takes one from a count-down knob; whether it was non-zero.
 pub fn take(k: &AtomicU64) -> bool {
-    k.fetch_update(Relaxed, Relaxed, |v| v.checked_sub(1)).is_ok()
+    k.fetch_update(Relaxed, Relaxed, |v| v.checked_sub(1))
+        .is_ok()
 }
 
 /// The test-knob call; `false` for an unknown knob or value.

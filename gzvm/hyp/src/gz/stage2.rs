@@ -27,7 +27,13 @@ pub struct Root(pub [u64; 1024]);
 /// shareable, 4 KiB granule, PS from the CPU's physical address range, RES1 bit 31.
 pub fn vtcr() -> u64 {
     let ps = crate::read_sysreg!("id_aa64mmfr0_el1") & 0xf;
-    (64 - u64::from(IPA_BITS)) | (1 << 6) | (1 << 8) | (1 << 10) | (3 << 12) | (ps.min(5) << 16) | (1 << 31)
+    (64 - u64::from(IPA_BITS))
+        | (1 << 6)
+        | (1 << 8)
+        | (1 << 10)
+        | (3 << 12)
+        | (ps.min(5) << 16)
+        | (1 << 31)
 }
 
 /// A VM's stage-2 tables; the root lives in static storage owned by the VM slot.

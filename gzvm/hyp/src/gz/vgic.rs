@@ -17,8 +17,8 @@
 //! interrupts than list registers, the underflow maintenance interrupt brings the vCPU
 //! back to refill them.
 
-use super::context::Vgic as Lrs;
 use super::abi::MAX_VCPUS;
+use super::context::Vgic as Lrs;
 
 /// Interrupt ids: SGIs and PPIs 0..31 per vCPU, SPIs 32..NR_IRQS (`ITLinesNumber` = 7).
 pub const NR_IRQS: usize = 256;
@@ -209,7 +209,9 @@ impl Vgic {
     }
 
     fn deliverable(&self, cpu: usize, id: usize, irq: &Irq) -> bool {
-        let to_me = id < 32 || usize::from(irq.target) == cpu || self.online & (1 << irq.target) == 0 && cpu == 0;
+        let to_me = id < 32
+            || usize::from(irq.target) == cpu
+            || self.online & (1 << irq.target) == 0 && cpu == 0;
         to_me && irq.enabled && irq.pending() && !irq.in_lr && self.ctlr & 2 != 0
     }
 
@@ -238,7 +240,11 @@ impl Vgic {
             // The highest-priority (lowest value) deliverable interrupt.
             let mut best: Option<(usize, u8)> = None;
             for id in 0..NR_IRQS {
-                let irq = if id < 32 { self.cpus[cpu].private[id] } else { self.spis[id - 32] };
+                let irq = if id < 32 {
+                    self.cpus[cpu].private[id]
+                } else {
+                    self.spis[id - 32]
+                };
                 if self.deliverable(cpu, id, &irq) && best.is_none_or(|(_, p)| irq.priority < p) {
                     best = Some((id, irq.priority));
                 }
@@ -256,7 +262,11 @@ impl Vgic {
     /// Whether an interrupt waits for vCPU `cpu` outside its list registers.
     fn has_pending(&self, cpu: usize) -> bool {
         (0..NR_IRQS).any(|id| {
-            let irq = if id < 32 { self.cpus[cpu].private[id] } else { self.spis[id - 32] };
+            let irq = if id < 32 {
+                self.cpus[cpu].private[id]
+            } else {
+                self.spis[id - 32]
+            };
             self.deliverable(cpu, id, &irq)
         })
     }
@@ -268,9 +278,10 @@ impl Vgic {
         let vmcr = lrs.vmcr;
         let pmr = (vmcr >> 24) & 0xff;
         let eng1 = vmcr & 2 != 0;
-        let in_lrs = lrs.lr.iter().any(|&l| {
-            l >> LR_STATE_SHIFT == 1 && ((l >> 48) & 0xff) < pmr && eng1
-        });
+        let in_lrs = lrs
+            .lr
+            .iter()
+            .any(|&l| l >> LR_STATE_SHIFT == 1 && ((l >> 48) & 0xff) < pmr && eng1);
         in_lrs || self.has_pending(cpu)
     }
 
@@ -312,7 +323,9 @@ impl Vgic {
         let mut v = 0u64;
         for b in 0..n {
             let id = first + b;
-            let Some(irq) = self.irq(cpu, id) else { continue };
+            let Some(irq) = self.irq(cpu, id) else {
+                continue;
+            };
             let bit = |on: bool| u64::from(on) << b;
             match (reg, write) {
                 (0x100 | 0x180, None) => v |= bit(irq.enabled),
@@ -345,7 +358,9 @@ impl Vgic {
         let mut v = 0;
         for i in 0..16 {
             let id = first + i;
-            let Some(irq) = self.irq(cpu, id) else { continue };
+            let Some(irq) = self.irq(cpu, id) else {
+                continue;
+            };
             match write {
                 Some(w) if id >= 16 => irq.edge = (w >> (2 * i + 1)) & 1 != 0,
                 _ => v |= u64::from(irq.edge) << (2 * i + 1),
@@ -436,7 +451,9 @@ impl Vgic {
             },
             0xffe8 => 0x30,
             0x1_0080 => 0xffff_ffff,
-            0x1_0100..0x1_0400 if off & 0x7f == 0 => self.bank(cpu, 0, off & 0xff80 & !0x1_0000, write, 32),
+            0x1_0100..0x1_0400 if off & 0x7f == 0 => {
+                self.bank(cpu, 0, off & 0xff80 & !0x1_0000, write, 32)
+            }
             0x1_0400..0x1_0420 => self.prio(cpu, (off - 0x1_0400) as usize, size, write),
             0x1_0c00 => self.cfg(cpu, 0, write),
             0x1_0c04 => self.cfg(cpu, 16, write),

@@ -6,9 +6,8 @@ use core::sync::atomic::Ordering::Relaxed;
 
 use super::{
     abi::{self, cap, ext, status},
-    knobs,
     context::Ctx,
-    mem,
+    knobs, mem,
     stage2::Stage2,
     vgic::Vgic,
 };
@@ -43,7 +42,12 @@ pub enum Pending {
     None,
     /// An MMIO read into register `reg` (31 = xzr) of `size` bytes; `sext` sign-extends
     /// to 64 (`sf`) or 32 bits.
-    MmioRead { reg: usize, size: usize, sext: bool, sf: bool },
+    MmioRead {
+        reg: usize,
+        size: usize,
+        sext: bool,
+        sf: bool,
+    },
     /// A hypercall the VMM answers in `hypercall.args[0..4]`.
     Hvc,
 }

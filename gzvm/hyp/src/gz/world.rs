@@ -124,7 +124,12 @@ pub fn timer_delay(el1: &El1) -> Option<u64> {
 /// Finishes what the previous exit left (MMIO read data, a hypercall's answer).
 fn complete(pending: Pending, ctx: &mut Ctx, run_pa: u64) {
     match pending {
-        Pending::MmioRead { reg, size, sext, sf } => {
+        Pending::MmioRead {
+            reg,
+            size,
+            sext,
+            sf,
+        } => {
             let mut v = mem::read(run_pa + run::MMIO_DATA, size);
             if sext {
                 let shift = 64 - 8 * size as u32;
@@ -150,7 +155,11 @@ fn complete(pending: Pending, ctx: &mut Ctx, run_pa: u64) {
 /// `vtimer_migrate` set when the driver should wake the vCPU at that time).
 pub fn write_idle(run_pa: u64, delay: Option<u64>) {
     mem::write(run_pa + 4096 + hw::VTIMER_DELAY, 8, delay.unwrap_or(0));
-    mem::write(run_pa + 4096 + hw::VTIMER_MIGRATE, 4, u64::from(delay.is_some()));
+    mem::write(
+        run_pa + 4096 + hw::VTIMER_MIGRATE,
+        4,
+        u64::from(delay.is_some()),
+    );
 }
 
 /// Makes the guest's interrupts ready for entry: the timer's line, list registers; holds
@@ -210,7 +219,17 @@ pub fn run(frame: &mut Frame, t: u64) -> Result<(), i64> {
     v.running = true;
     v.timer_masked = masked;
     drop(h);
-    enter(frame, Cur { vm: vmid as usize - 1, vcpu: i, run_pa, ctx }, vttbr, gicr);
+    enter(
+        frame,
+        Cur {
+            vm: vmid as usize - 1,
+            vcpu: i,
+            run_pa,
+            ctx,
+        },
+        vttbr,
+        gicr,
+    );
     Ok(())
 }
 
