@@ -6,6 +6,10 @@
 # many CPUs it brought up, then power off (PSCI SYSTEM_OFF).
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
+/bin/busybox mount -t devtmpfs devtmpfs /dev
 n=$(/bin/busybox grep -c '^processor' /proc/cpuinfo)
-echo "gzvm-e2e: guest booted: Linux $(/bin/busybox uname -r), $n CPUs online"
+# Through the kernel log: the console writes it synchronously, whereas the
+# tty's interrupt-driven output may still be queued when poweroff -f stops
+# the machine.
+echo "gzvm-e2e: guest booted: Linux $(/bin/busybox uname -r), $n CPUs online" >/dev/kmsg
 /bin/busybox poweroff -f
