@@ -320,6 +320,11 @@ def main():
         except FileNotFoundError:
             hlog = []
         gz = [k for k in args.kselftest if k.startswith('gzvm/')] + ['gzvm/crosvm_linux']
+        hbench = [l.split('bench:', 1)[1].strip() for l in hlog if '# bench:' in l]
+        if hbench:
+            print('Benchmarks under gzhyp (real hvc conduit):')
+            for b in hbench:
+                print(f'  {b}')
         h = evaluate(hlog, gz, [], [], out=lambda s: print('  gzhyp' + s))
         c.passed += h.passed
         c.failed += h.failed
