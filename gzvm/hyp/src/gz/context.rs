@@ -43,6 +43,39 @@ pub struct El1 {
     pub keys: [u64; 10],
 }
 
+impl El1 {
+    /// Every register zero.
+    pub const ZERO: El1 = El1 {
+        sctlr: 0,
+        ttbr0: 0,
+        ttbr1: 0,
+        tcr: 0,
+        mair: 0,
+        amair: 0,
+        vbar: 0,
+        contextidr: 0,
+        tpidr_el0: 0,
+        tpidrro_el0: 0,
+        tpidr_el1: 0,
+        sp_el0: 0,
+        sp_el1: 0,
+        elr: 0,
+        spsr: 0,
+        esr: 0,
+        far: 0,
+        afsr0: 0,
+        afsr1: 0,
+        par: 0,
+        cpacr: 0,
+        cntkctl: 0,
+        cntv_ctl: 0,
+        cntv_cval: 0,
+        mdscr: 0,
+        csselr: 0,
+        keys: [0; 10],
+    };
+}
+
 /// The GICv3 virtual CPU interface (`ICH_*_EL2`).
 #[derive(Clone, Copy, Default)]
 pub struct Vgic {
@@ -66,36 +99,8 @@ impl Ctx {
     pub const fn reset() -> Self {
         let mut frame = Frame::ZERO;
         frame.spsr = 0x3c5;
-        let mut el1 = El1 {
-            sctlr: 0x30d0_0800,
-            ttbr0: 0,
-            ttbr1: 0,
-            tcr: 0,
-            mair: 0,
-            amair: 0,
-            vbar: 0,
-            contextidr: 0,
-            tpidr_el0: 0,
-            tpidrro_el0: 0,
-            tpidr_el1: 0,
-            sp_el0: 0,
-            sp_el1: 0,
-            elr: 0,
-            spsr: 0,
-            esr: 0,
-            far: 0,
-            afsr0: 0,
-            afsr1: 0,
-            par: 0,
-            cpacr: 0,
-            cntkctl: 0,
-            cntv_ctl: 0,
-            cntv_cval: 0,
-            mdscr: 0,
-            csselr: 0,
-            keys: [0; 10],
-        };
-        el1.cpacr = 0;
+        let mut el1 = El1::ZERO;
+        el1.sctlr = 0x30d0_0800;
         Self {
             frame,
             el1,

@@ -58,6 +58,18 @@ struct Irq {
 }
 
 impl Irq {
+    /// Reset state: disabled, level-sensitive, priority 0, routed to vCPU 0.
+    const IDLE: Irq = Irq {
+        enabled: false,
+        latch: false,
+        line: false,
+        edge: false,
+        priority: 0,
+        target: 0,
+        in_lr: false,
+        active: false,
+    };
+
     fn pending(&self) -> bool {
         self.latch || (!self.edge && self.line)
     }
@@ -73,16 +85,7 @@ struct Cpu {
 
 impl Cpu {
     const fn new() -> Self {
-        let mut private = [Irq {
-            enabled: false,
-            latch: false,
-            line: false,
-            edge: false,
-            priority: 0,
-            target: 0,
-            in_lr: false,
-            active: false,
-        }; 32];
+        let mut private = [Irq::IDLE; 32];
         let mut i = 0;
         while i < 16 {
             private[i].edge = true;
@@ -123,16 +126,7 @@ impl Vgic {
             dist: None,
             redist: None,
             ctlr: 0,
-            spis: [Irq {
-                enabled: false,
-                latch: false,
-                line: false,
-                edge: false,
-                priority: 0,
-                target: 0,
-                in_lr: false,
-                active: false,
-            }; NR_SPIS],
+            spis: [Irq::IDLE; NR_SPIS],
             cpus: [Cpu::new(); MAX_VCPUS],
             online: 0,
             report_eois: false,
