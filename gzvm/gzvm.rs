@@ -5,9 +5,8 @@
 //! A platform driver for the GenieZone device-tree node. Probing asks the hypervisor for
 //! its version (PROBE hypercall) and registers `/dev/gzvm`, whose ioctl ABI is that of the
 //! upstream/Android `<linux/gzvm.h>` (`gzvm/include/uapi/linux/gzvm.h`), so VMMs written
-//! for GenieZone (crosvm) work unchanged. In test kernels (`CONFIG_GZVM_SIM`) the
-//! `ghaf,geniezone-sim` node binds the same driver to an in-kernel simulator of the
-//! hypervisor instead of the `hvc` conduit.
+//! for GenieZone (crosvm) work unchanged. Without MediaTek hardware, the project's
+//! GenieZone-ABI test hypervisor (`gzvm/hyp/`, at EL2 under QEMU) answers the same calls.
 
 use kernel::{
     device::Core,
@@ -27,43 +26,21 @@ mod irq;
 mod irqfd;
 mod knobs;
 mod memslot;
-#[cfg(CONFIG_GZVM_SIM)]
-mod sim;
 mod trace;
 mod uapi;
 mod vcpu;
 mod vm;
 
 use dev::GzvmDev;
-use hypercall::{Conduit, Hyp};
+use hypercall::Hyp;
 use trace::{Trace, TraceFs};
 
-/// Which conduit a matched node stands for.
-#[derive(Clone, Copy)]
-enum Kind {
-    Hvc,
-    #[cfg(CONFIG_GZVM_SIM)]
-    Sim,
-}
-
-#[cfg(not(CONFIG_GZVM_SIM))]
 kernel::of_device_table!(
     OF_TABLE,
     <GzvmDriver as platform::Driver>::IdInfo,
     [
-        (of::DeviceId::new(c"mediatek,geniezone"), Kind::Hvc),
-        (of::DeviceId::new(c"mediatek,geniezone-hyp"), Kind::Hvc),
-    ]
-);
-
-#[cfg(CONFIG_GZVM_SIM)]
-kernel::of_device_table!(
-    OF_TABLE,
-    <GzvmDriver as platform::Driver>::IdInfo,
-    [
-        (of::DeviceId::new(c"mediatek,geniezone"), Kind::Hvc),
-        (of::DeviceId::new(c"mediatek,geniezone-hyp"), Kind::Hvc),
-        (of::DeviceId::new(c"ghaf,geniezone-sim"), Kind::Sim),
+        (of::DeviceId::new(c"mediatek,geniezone"), ()),
+        (of::DeviceId::new(c"mediatek,geniezone-hyp"), ()),
     ]
 );
 
@@ -82,17 +59,17 @@ struct GzvmData {
 }
 
 impl platform::Driver for GzvmDriver {
-    type IdInfo = Kind;
+    type IdInfo = ();
     type Data<'bound> = GzvmData;
     const OF_ID_TABLE: Option<of::IdTable<Self::IdInfo>> = Some(&OF_TABLE);
 
     fn probe<'bound>(
         pdev: &'bound platform::Device<Core<'_>>,
-        info: Option<&'bound Self::IdInfo>,
+        _info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
         pin_init::pin_init_scope(move || {
             let trace = Trace::new()?;
-            let hyp = connect(pdev, info.copied(), trace.clone())?;
+            let hyp = connect(pdev, trace.clone())?;
             Ok(try_pin_init!(GzvmData {
                 knobs <- knobs::KnobsFs::new(hyp.clone()),
                 misc <- MiscDeviceDataRegistration::register(
@@ -105,20 +82,11 @@ impl platform::Driver for GzvmDriver {
     }
 }
 
-/// Creates the conduit for `kind` and checks that a hypervisor answers on it: PROBE with
-/// the driver version, then the batch-size queries (v13 04/25, 17/25, 25/25).
-fn connect(
-    pdev: &platform::Device<Core<'_>>,
-    kind: Option<Kind>,
-    trace: Arc<Trace>,
-) -> Result<Arc<Hyp>> {
+/// Checks that a hypervisor answers on the `hvc` conduit: PROBE with the driver version,
+/// then the batch-size queries (v13 04/25, 17/25, 25/25).
+fn connect(pdev: &platform::Device<Core<'_>>, trace: Arc<Trace>) -> Result<Arc<Hyp>> {
     let dev = pdev.as_ref();
-    let conduit = match kind.unwrap_or(Kind::Hvc) {
-        Kind::Hvc => Conduit::Hvc,
-        #[cfg(CONFIG_GZVM_SIM)]
-        Kind::Sim => Conduit::Sim(sim::Sim::new()?),
-    };
-    match Hyp::connect(conduit, trace) {
+    match Hyp::connect(trace) {
         Ok((hyp, [major, minor, sub])) => {
             dev_info!(
                 dev,

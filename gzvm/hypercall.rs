@@ -3,8 +3,7 @@
 //! The driver's side of the GenieZone SMCCC interface.
 //!
 //! Every call is an SMCCC v1.2 fast call (function id `0xfb00_1000 + n`, arguments in
-//! x1..x7, results in x0..x3, x0 a GenieZone status). The conduit is either the real `hvc`
-//! or, in test kernels, the simulator, which decodes exactly the same registers.
+//! x1..x7, results in x0..x3, x0 a GenieZone status), made with `hvc #0`.
 //!
 //! The words follow the upstream driver (LKML v13, Nov 2024, and Android common kernel 6.6
 //! `drivers/virt/geniezone/`, `arch/arm64/geniezone/`); each call below names where its
@@ -20,9 +19,6 @@
 use kernel::{prelude::*, smccc, sync::Arc, user_pages::PinnedPage};
 
 use crate::{hypmem::HypPages, trace::Trace, uapi};
-
-#[cfg(CONFIG_GZVM_SIM)]
-use crate::sim::Sim;
 
 /// SMCCC owner id of GenieZone (a Trusted OS range id).
 const SMC_ENTITY_MTK: u32 = 59;
@@ -53,6 +49,10 @@ pub(crate) mod func {
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
 pub(crate) const TEST_KNOB: u32 = 0xf0;
 
+/// The test-knob call's held-pages query (x1; gzhyp's `knobs::HELD`).
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+const HELD_PAGES_QUERY: u64 = 5;
+
 /// The SMCCC function id of GenieZone function `n`.
 pub(crate) const fn func_id(n: u32) -> u32 {
     smccc::fast_call_64(SMC_ENTITY_MTK, 0x1000 + n)
@@ -78,6 +78,7 @@ pub(crate) fn to_result(x0: u64) -> Result {
         status::ERR_NOT_SUPPORTED | status::ERR_NOT_IMPLEMENTED => Err(EOPNOTSUPP),
         status::ERR_BUSY => Err(EAGAIN),
         status::ERR_FAULT => Err(EFAULT),
+        status::ERR_INVALID_ARGS => Err(EINVAL),
         _ => Err(EINVAL),
     }
 }
@@ -109,15 +110,6 @@ pub(crate) mod ext {
     pub(crate) const ALL: u64 = EOI_REPORT | RELEASE_SLOT | IDLE_BLOCK;
 }
 
-/// How calls reach the hypervisor.
-pub(crate) enum Conduit {
-    /// `hvc #0` to the GenieZone hypervisor.
-    Hvc,
-    /// The in-kernel simulator (test kernels only).
-    #[cfg(CONFIG_GZVM_SIM)]
-    Sim(Arc<Sim>),
-}
-
 /// Batch sizes the hypervisor asked for at probe (v13 17/25 and 25/25).
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Batches {
@@ -132,17 +124,15 @@ pub(crate) const BLOCK_PAGES: u64 = 512;
 
 /// A handle to the hypervisor: one per probed device.
 pub(crate) struct Hyp {
-    conduit: Conduit,
     trace: Arc<Trace>,
     pub(crate) batches: Batches,
 }
 
 impl Hyp {
-    /// Connects to the hypervisor on `conduit`: PROBE, then the batch-size queries.
-    /// Returns the handle and the hypervisor's version.
-    pub(crate) fn connect(conduit: Conduit, trace: Arc<Trace>) -> Result<(Self, [u64; 3])> {
+    /// Connects to the hypervisor: PROBE, then the batch-size queries. Returns the handle
+    /// and the hypervisor's version.
+    pub(crate) fn connect(trace: Arc<Trace>) -> Result<(Self, [u64; 3])> {
         let mut hyp = Self {
-            conduit,
             trace,
             batches: Batches {
                 map: BLOCK_PAGES,
@@ -152,12 +142,6 @@ impl Hyp {
         let version = hyp.probe()?;
         hyp.batches = hyp.query_batches()?;
         Ok((hyp, version))
-    }
-
-    /// Whether calls may be made in atomic context: the real `hvc` is a fast call; the
-    /// simulator sleeps.
-    pub(crate) fn atomic_ok(&self) -> bool {
-        matches!(self.conduit, Conduit::Hvc)
     }
 
     /// Issues GenieZone function `n` with `args` in x1.. (the rest 0), records it in the
@@ -175,12 +159,8 @@ impl Hyp {
         for (r, a) in regs.iter_mut().skip(1).zip(args) {
             *r = *a;
         }
-        let ret = match &self.conduit {
-            // SAFETY: The caller guarantees the addresses in `regs` stay valid.
-            Conduit::Hvc => unsafe { smccc::hvc(regs) },
-            #[cfg(CONFIG_GZVM_SIM)]
-            Conduit::Sim(sim) => sim.call(regs),
-        };
+        // SAFETY: The caller guarantees the addresses in `regs` stay valid.
+        let ret = unsafe { smccc::hvc(regs) };
         self.trace.record(&regs, &ret);
         ret
     }
@@ -408,6 +388,19 @@ impl Hyp {
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
     pub(crate) fn test_knob(&self, knob: u64, value: u64) -> Result {
         self.call(TEST_KNOB, &[knob, value]).map(|_| ())
+    }
+
+    /// gzhyp's held-pages query (test kernels only): fills `buf` with entries (kind in bits
+    /// 63:60, frame number below) of the host pages the hypervisor holds, from `cursor` on;
+    /// answers how many it wrote and the next cursor (0 when that was all).
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn held_pages(&self, cursor: u64, buf: &HypPages) -> Result<(usize, u64)> {
+        let args = [HELD_PAGES_QUERY, cursor, buf.lend()];
+        // SAFETY: `buf` outlives the call, during which the hypervisor writes it.
+        let r = unsafe { self.raw(TEST_KNOB, &args) };
+        buf.reclaim();
+        to_result(r[0])?;
+        Ok((r[1] as usize, r[2]))
     }
 }
 

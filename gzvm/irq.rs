@@ -115,19 +115,19 @@ impl Doorbell {
     }
 }
 
-/// State irqfd wake-ups touch (from atomic context): the doorbell and a "some irqfd has
-/// an event" flag. Shared with each irqfd, so there is no reference cycle with the VM.
+/// State irqfd wake-ups touch (from atomic context): the doorbell and a "some irqfd hung
+/// up" flag. Shared with each irqfd, so there is no reference cycle with the VM.
 #[pin_data]
 pub(crate) struct Wake {
-    /// An irqfd was signalled or hung up and the next vCPU loop must service it. Set with
-    /// Release after the irqfd's own flag, taken with Acquire before reading those.
+    /// An irqfd hung up and the next vCPU loop must drop it. Set with Release after the
+    /// irqfd's own flag, taken with Acquire before reading those.
     pub(crate) dirty: Atomic<bool>,
     #[pin]
     pub(crate) doorbell: Doorbell,
 }
 
 impl Wake {
-    /// Records an irqfd event and wakes the vCPUs, one of which services it.
+    /// Records an irqfd hang-up and wakes the vCPUs, one of which services it.
     pub(crate) fn kick(&self) {
         self.dirty.store(true, Release);
         self.doorbell.ring();

@@ -10,10 +10,6 @@
 //! the guest deactivates it, see [`crate::irq`]). The hook is an exclusive priority waiter,
 //! as KVM's (`virt/kvm/eventfd.c`), so an eventfd feeds at most one irqfd in any VM.
 //!
-//! The simulator's conduit cannot be called in atomic context; there the wake-up marks the
-//! irqfd and rings the VM's doorbell, and the next vCPU loop pass raises the line (every
-//! vCPU thread checks before entering the guest; idle vCPUs are woken by the doorbell).
-//!
 //! An event pending when the irqfd is assigned is injected. When the eventfd is released
 //! (EPOLLHUP) the irqfd is torn down at the next loop pass or assignment. Deassigning
 //! removes every irqfd of that eventfd on that line and returns 0 even if there was none,
@@ -42,11 +38,9 @@ pub(crate) const MAX_IRQFDS: usize = 1024;
 /// What the eventfd's wake-up sees.
 pub(crate) struct Handler {
     wake: Arc<Wake>,
-    /// Set when the conduit may be called in atomic context: raise the line right here.
-    direct: Option<(Arc<Hyp>, u16)>,
+    hyp: Arc<Hyp>,
+    vm_id: u16,
     line: Line,
-    /// Signalled and not injected yet (Release by the wake-up, Acquire by the vCPU loop).
-    pending: Atomic<bool>,
     /// The eventfd was released.
     hangup: Atomic<bool>,
 }
@@ -54,24 +48,21 @@ pub(crate) struct Handler {
 impl EventHandler for Handler {
     fn event(&self, count: u64, hangup: bool) {
         if count != 0 {
-            match &self.direct {
-                Some((hyp, vm_id)) => {
-                    if let Err(e) = hyp.irq_line(*vm_id, self.line.vcpu, self.line.spi, true) {
-                        pr_warn_once!(
-                            "irqfd on SPI {} cannot be injected ({:?})\n",
-                            self.line.spi,
-                            e
-                        );
-                    }
-                    self.wake.doorbell.ring();
-                }
-                None => self.pending.store(true, Release),
+            // IRQ_LINE is a fast call: it may be made here, in the wake-up's atomic context.
+            if let Err(e) = self
+                .hyp
+                .irq_line(self.vm_id, self.line.vcpu, self.line.spi, true)
+            {
+                pr_warn_once!(
+                    "irqfd on SPI {} cannot be injected ({:?})\n",
+                    self.line.spi,
+                    e
+                );
             }
+            self.wake.doorbell.ring();
         }
         if hangup {
             self.hangup.store(true, Release);
-        }
-        if (count != 0 && self.direct.is_none()) || hangup {
             self.wake.kick();
         }
     }
@@ -125,9 +116,9 @@ impl IrqChip {
         let line = Line::spi(r.gsi)?;
         let handler = Handler {
             wake: self.wake.clone(),
-            direct: self.hyp.atomic_ok().then(|| (self.hyp.clone(), self.vm_id)),
+            hyp: self.hyp.clone(),
+            vm_id: self.vm_id,
             line,
-            pending: Atomic::new(false),
             hangup: Atomic::new(false),
         };
         let mut irqfds = self.irqfds.lock();
@@ -156,24 +147,15 @@ impl IrqChip {
         Ok(())
     }
 
-    /// Injects what irqfds were signalled with (simulator conduit) and drops those whose
-    /// eventfd was released. Called by vCPU threads before entering the guest.
+    /// Drops the irqfds whose eventfd was released. Called by vCPU threads before entering
+    /// the guest.
     pub(crate) fn service(&self) {
         if !self.wake.dirty.xchg(false, Acquire) {
             return;
         }
-        let mut irqfds = self.irqfds.lock();
-        irqfds.retain(|f| !f.watch.handler().hangup.load(Acquire));
-        for f in irqfds.iter() {
-            if !f.watch.handler().pending.xchg(false, Acquire) {
-                continue;
-            }
-            // A line the hypervisor does not implement must not stop the vCPU: the
-            // event is dropped and reported once.
-            if let Err(e) = self.set_line(f.watch.handler().line, true) {
-                pr_warn_once!("irqfd on SPI {} cannot be injected ({:?})\n", f.gsi, e);
-            }
-        }
+        self.irqfds
+            .lock()
+            .retain(|f| !f.watch.handler().hangup.load(Acquire));
     }
 }
 

@@ -207,8 +207,6 @@ pub(crate) mod exit {
     pub(crate) const HYPERCALL: u32 = uapi::GZVM_EXIT_HYPERCALL;
     pub(crate) const IRQ: u32 = uapi::GZVM_EXIT_IRQ;
     pub(crate) const EXCEPTION: u32 = uapi::GZVM_EXIT_EXCEPTION;
-    pub(crate) const INTERNAL_ERROR: u32 = uapi::GZVM_EXIT_INTERNAL_ERROR;
-    pub(crate) const SYSTEM_EVENT: u32 = uapi::GZVM_EXIT_SYSTEM_EVENT;
     pub(crate) const GZ: u32 = uapi::GZVM_EXIT_GZ;
     pub(crate) const IDLE: u32 = uapi::GZVM_EXIT_IDLE;
     pub(crate) const IPI: u32 = uapi::GZVM_EXIT_IPI;
@@ -221,8 +219,3 @@ pub(crate) const GZVM_HVC_MEM_RELINQUISH: u64 = uapi::GZVM_HVC_MEM_RELINQUISH as
 
 /// Guest hypercall: precise time (PTP); args\[1\] 0 = virtual counter, 1 = physical.
 pub(crate) const GZVM_HVC_PTP: u64 = uapi::GZVM_HVC_PTP as u64;
-
-/// System event types.
-pub(crate) const GZVM_SYSTEM_EVENT_SHUTDOWN: u32 = 1;
-/// System event: reset.
-pub(crate) const GZVM_SYSTEM_EVENT_RESET: u32 = 2;

@@ -7,7 +7,7 @@
 //! vCPU runs until an exit that userspace must see, and the page is copied back. Exits the
 //! kernel can handle (page faults, host interrupts, EOI reports, IPIs, idle, in-kernel
 //! hypercalls, MMIO writes that hit an ioeventfd) never reach userspace. Before each entry
-//! the vCPU injects what irqfds were signalled with (simulator conduit); an IDLE exit (WFI)
+//! the vCPU drops the irqfds whose eventfd was released; an IDLE exit (WFI)
 //! sleeps until the guest's virtual timer is due or an interrupt may be pending. Signals
 //! are checked only before entering the guest, so an exit that is bound for userspace is
 //! never lost to a signal: it is returned with 0, and the signal is handled when the ioctl

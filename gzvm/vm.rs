@@ -7,7 +7,7 @@
 //! is destroyed in the hypervisor when its own fd is closed, always before its VM.
 //!
 //! Lock order: `Vcpu::run` (per vCPU) -> `Vm::inner` (slots, vCPU ids) or the
-//! [`IrqChip`] lists (irqfds, ioeventfds). The hypervisor (or simulator) lock is innermost
+//! [`IrqChip`] lists (irqfds, ioeventfds). The hypervisor lock is innermost
 //! and never held across calls back into the driver. eventfd wake-ups take no driver
 //! lock but the doorbell's spinlock.
 

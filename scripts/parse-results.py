@@ -276,8 +276,6 @@ def main():
     ap.add_argument('--kunit', action='append', default=[])
     ap.add_argument('--tap', action='append', default=[])
     ap.add_argument('--canary', help='console log of the detector canary boot')
-    ap.add_argument('--hyp', help='console log of the boot under gzhyp (the gzvm '
-                    'kselftests on the real hvc conduit)')
     ap.add_argument('--selftest', action='store_true',
                     help='check this judge on synthetic runs (TAP output)')
     args = ap.parse_args()
@@ -312,24 +310,6 @@ def main():
         c.passed += k.passed
         c.failed += k.failed
         c.failures += k.failures
-    if args.hyp:
-        print('Results with the host at EL1 under gzhyp (real hvc conduit):')
-        try:
-            with open(args.hyp, errors='replace') as f:
-                hlog = f.read().splitlines()
-        except FileNotFoundError:
-            hlog = []
-        gz = [k for k in args.kselftest if k.startswith('gzvm/')] + ['gzvm/crosvm_linux']
-        hbench = [l.split('bench:', 1)[1].strip() for l in hlog if '# bench:' in l]
-        if hbench:
-            print('Benchmarks under gzhyp (real hvc conduit):')
-            for b in hbench:
-                print(f'  {b}')
-        h = evaluate(hlog, gz, [], [], out=lambda s: print('  gzhyp' + s))
-        c.passed += h.passed
-        c.failed += h.failed
-        c.skipped += h.skipped
-        c.failures += [f'gzhyp {f}' for f in h.failures]
     if c.failures:
         print('Failures:')
         for f in c.failures:

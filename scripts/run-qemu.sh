@@ -2,15 +2,17 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Boot the test kernel in QEMU (arm64 `virt`, TCG, -cpu max) with an
-# initramfs holding busybox, the project's modules and the selftests.
+# initramfs holding busybox, the project's modules and the selftests. The
+# test and shell boots start gzhyp (gzvm/hyp/, the GenieZone-ABI test
+# hypervisor) at EL2, which starts the test kernel at EL1, so /dev/gzvm
+# works on the real hvc conduit.
 #
-#   run-qemu.sh test   BUILD_DIR OUT_DIR  run every test, console -> OUT_DIR/console-test.log
-#   run-qemu.sh canary BUILD_DIR OUT_DIR  detector canary boot -> OUT_DIR/console-canary.log
+#   run-qemu.sh test   BUILD_DIR OUT_DIR  run every test (or those matching the
+#                                         glob GV_ONLY, e.g. 'gzvm/*'), console ->
+#                                         OUT_DIR/console-test.log
+#   run-qemu.sh canary BUILD_DIR OUT_DIR  detector canary boot (no hypervisor) ->
+#                                         OUT_DIR/console-canary.log
 #   run-qemu.sh shell  BUILD_DIR OUT_DIR  interactive shell on the serial console
-#   run-qemu.sh hyp    BUILD_DIR OUT_DIR  the gzvm suites with the host kernel at EL1
-#                                         under gzhyp (gzvm/hyp/) at EL2, on the real
-#                                         hvc conduit -> OUT_DIR/console-hyp.log
-#   run-qemu.sh hypshell BUILD_DIR OUT_DIR  shell on a host under gzhyp
 #
 # OUT_DIR holds the built selftests (selftests/) and canary module (canary/).
 #
@@ -21,7 +23,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$GV_ROOT/scripts/dt-lib.sh"
 
-MODE=${1:?usage: run-qemu.sh test|canary|shell|hyp|hypshell BUILD_DIR OUT_DIR}
+MODE=${1:?usage: run-qemu.sh test|canary|shell BUILD_DIR OUT_DIR}
 B=${2:?build dir}
 OUT=${3:?output dir}
 TIMEOUT=${GV_QEMU_TIMEOUT:-1800}
@@ -33,7 +35,7 @@ OUT=$(cd "$OUT" && pwd)
 MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -nic none)
 HYP=
 case $MODE in
-hyp | hypshell)
+test | shell)
 	# gzhyp at EL2 (QEMU's PSCI over SMC, no EL3 firmware). CPU features
 	# gzhyp does not switch for guests are off, pinned so that a newer QEMU
 	# cannot add state silently; gzhyp refuses to start if one is there.
@@ -43,6 +45,8 @@ hyp | hypshell)
 		-smp "$SMP" -m "$MEM" -nic none)
 	"$GV_ROOT/scripts/build-hyp.sh" "$OUT/gzhyp.bin"
 	;;
+canary) ;;
+*) die "unknown mode $MODE (test, canary or shell)" ;;
 esac
 
 # --- initramfs ---
@@ -70,7 +74,7 @@ done
 cp -r "$OUT/selftests/." "$root/selftests/"
 cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
 sign "$root/lib/modules/canary/gv_canary.ko"
-if [ -n "$HYP" ]; then
+if [ "$MODE" = test ]; then
 	# End to end: unmodified crosvm boots the hardened guest kernel on
 	# /dev/gzvm (selftests/gzvm/crosvm_linux.sh). CROSVM names a static
 	# aarch64 crosvm built with --features geniezone (README).
@@ -99,10 +103,6 @@ qemu-system-aarch64 "${MACHINE[@]}" -machine dumpdtb="$OUT/virt.dtb" -nographic 
 gv_dt_overlay "$(cat "$B/.gv-ksrc")" "$GV_ROOT/dt-overlays/qemu-virt-test.dtso" \
 	"$OUT/qemu-virt-test.dtbo" || die "dt-overlays/qemu-virt-test.dtso does not build cleanly"
 fdtoverlay -i "$OUT/virt.dtb" -o "$OUT/virt-test.dtb" "$OUT/qemu-virt-test.dtbo"
-if [ -n "$HYP" ]; then
-	# gzhyp adds the mediatek,geniezone node itself; no simulator here.
-	fdtput -r "$OUT/virt-test.dtb" /hypervisor /geniezone-sim
-fi
 
 # slab_debug: SLUB's debug checks (red zones, poisoning, owner tracking) on
 # every cache. It also turns off SLUB's per-CPU sheaves, whose arrays keep
@@ -114,14 +114,13 @@ if [ -n "$HYP" ]; then
 	# looks for it (gzvm/hyp/src/layout.rs: RAM + 512 MiB).
 	KERNEL=(-kernel "$OUT/gzhyp.bin"
 		-device "loader,file=$B/arch/arm64/boot/Image,addr=0x60000000,force-raw=on")
-	[ "$MODE" = hyp ] && APPEND="${APPEND/gv.mode=hyp/gv.mode=test} gv.only=${GV_HYP_ONLY:-gzvm/*}"
-	[ "$MODE" = hypshell ] && APPEND="${APPEND/gv.mode=hypshell/gv.mode=shell}"
+	[ -z "${GV_ONLY:-}" ] || APPEND="$APPEND gv.only=$GV_ONLY"
 fi
 QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot
 	"${KERNEL[@]}" -initrd "$OUT/initramfs.cpio"
 	-dtb "$OUT/virt-test.dtb" -append "$APPEND")
 
-if [ "$MODE" = shell ] || [ "$MODE" = hypshell ]; then
+if [ "$MODE" = shell ]; then
 	exec "${QEMU[@]}"
 fi
 

@@ -30,7 +30,7 @@ TEST(run_round_trip_vs_null_ioctl)
 	struct guest g;
 	int i;
 
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 	ASSERT_EQ(0, guest_setup(&g, 1 << 20, PROG(exit_loop)));
 	/* Warm up: the first RUN faults the code page in. */
 	ASSERT_EQ(0, guest_run(&g));
@@ -56,7 +56,7 @@ static void region_cost(struct __test_metadata *_metadata, int mode,
 	double t0, ns;
 	void *mem;
 
-	ASSERT_EQ(0, sim_set_paging(mode));
+	ASSERT_EQ(0, set_paging(mode));
 	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	vm = ioctl(dev, GZVM_CREATE_VM, 0);
@@ -105,7 +105,7 @@ TEST_F_TIMEOUT(slow, set_user_memory_region_per_page, 280)
 	for (i = 0; i < ARRAY_SIZE(sizes); i++)
 		region_cost(_metadata, 0, sizes[i], null_ns);
 	region_cost(_metadata, 2, 64 << 20, null_ns);
-	sim_set_paging(2);
+	set_paging(2);
 }
 
 TEST_HARNESS_MAIN

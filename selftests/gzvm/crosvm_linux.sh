@@ -4,7 +4,7 @@
 # End to end: unmodified crosvm (its GenieZone backend) boots the project's
 # hardened arm64 guest kernel on /dev/gzvm, with two vCPUs, to the guest's
 # init, which reports and powers off (PSCI SYSTEM_OFF). Run on a host under
-# gzhyp (scripts/run-qemu.sh hyp); TAP output.
+# gzhyp (scripts/run-qemu.sh test); TAP output.
 #
 # Environment: GZVM_E2E_DIR (default /crosvm) holds crosvm, the guest Image
 # and its initramfs, GZVM_DEV (default /dev/gzvm) the device.

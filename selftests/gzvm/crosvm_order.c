@@ -37,7 +37,7 @@ TEST(crosvm_boot_sequence)
 
 	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 	vm = ioctl(dev, GZVM_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
 	ram = map_anon(RAM_SIZE);

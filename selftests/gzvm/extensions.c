@@ -57,8 +57,8 @@ FIXTURE_SETUP(noext)
 	if (!have_knob("extensions"))
 		SKIP(return, NEEDS_KNOBS);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, sim_set_paging(2));
-	ASSERT_EQ(0, sim_knob("extensions", 0));
+	ASSERT_EQ(0, set_paging(2));
+	ASSERT_EQ(0, knob("extensions", 0));
 	ASSERT_EQ(0, trace_start());
 	ASSERT_EQ(0, guest_setup(&self->g, 1 << 20, PROG(irq)));
 	ASSERT_EQ(0, create_gic(self->g.vm));
@@ -75,7 +75,7 @@ FIXTURE_TEARDOWN(noext)
 	}
 	guest_teardown(&self->g);
 	trace_ctl("0");
-	sim_knob("extensions", EXT_ALL);
+	knob("extensions", EXT_ALL);
 }
 
 static int start(struct guest *g, pthread_t *t, bool *running, __u64 id)

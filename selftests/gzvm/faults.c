@@ -4,9 +4,9 @@
  * fails: a hypervisor that answers DESTROY_VM busy (v13 25/25: retried) or
  * refuses DESTROY_VM / DESTROY_VCPU, an allocation failure at every step of
  * VM and vCPU creation (fault injection: /proc/thread-self/fail-nth with
- * failslab and fail_page_alloc), a 1 TiB PROT_NONE slot. The simulator
- * checks every page it touches (and, at each call, every kernel page it
- * holds) against what the driver still holds, and counts violations.
+ * failslab and fail_page_alloc), a 1 TiB PROT_NONE slot. The page audit
+ * (gzvm_util.h) checks every page the hypervisor says it holds against the
+ * kernel's page allocator and pins, and counts violations.
  * kmemleak and the dmesg splat scan of the suite check for leaks and WARNs.
  */
 
@@ -57,15 +57,15 @@ FIXTURE_SETUP(faults)
 {
 	if (!have_knob("destroy_busy"))
 		SKIP(return, NEEDS_KNOBS);
-	ASSERT_EQ(0, sim_set_paging(2));
-	ASSERT_EQ(0, sim_knob("extensions", EXT_ALL));
+	ASSERT_EQ(0, set_paging(2));
+	ASSERT_EQ(0, knob("extensions", EXT_ALL));
 }
 
 FIXTURE_TEARDOWN(faults)
 {
-	sim_knob("destroy_busy", 0);
-	sim_knob("destroy_fail", 0);
-	sim_knob("vcpu_destroy_fail", 0);
+	knob("destroy_busy", 0);
+	knob("destroy_fail", 0);
+	knob("vcpu_destroy_fail", 0);
 	trace_ctl("0");
 }
 
@@ -77,7 +77,7 @@ TEST_F_TIMEOUT(faults, destroy_vm_busy_is_retried, 120)
 	__u64 last = 1;
 
 	ASSERT_EQ(0, busy_guest(&g));
-	ASSERT_EQ(0, sim_knob("destroy_busy", 5));
+	ASSERT_EQ(0, knob("destroy_busy", 5));
 	ASSERT_EQ(0, trace_start());
 	guest_teardown(&g);
 	n = trace_read(recs, MAX_RECS);
@@ -85,7 +85,7 @@ TEST_F_TIMEOUT(faults, destroy_vm_busy_is_retried, 120)
 		if (recs[i].a[0] != HVC_DESTROY_VM)
 			continue;
 		destroys++;
-		EXPECT_EQ(SIM_DESTROY_BATCH, recs[i].a[2]);
+		EXPECT_EQ(HYP_DESTROY_BATCH, recs[i].a[2]);
 		last = recs[i].r[0];
 		/*
 		 * ERR_BUSY (-33) for every call but the last: five times from
@@ -101,15 +101,15 @@ TEST_F_TIMEOUT(faults, destroy_vm_busy_is_retried, 120)
 /*
  * A refused DESTROY_VM: the driver keeps the guest's pages pinned and the
  * block buffer allocated (leaked, logged once) instead of freeing memory
- * the hypervisor still maps. Creating a VM makes the simulator audit every
- * page of every VM it still holds.
+ * the hypervisor still maps. The audit then checks every page of every VM
+ * the hypervisor still holds.
  */
 TEST_F_TIMEOUT(faults, refused_destroy_vm_leaks_instead_of_freeing, 120)
 {
 	struct guest g, g2;
 
 	ASSERT_EQ(0, busy_guest(&g));
-	ASSERT_EQ(0, sim_knob("destroy_fail", 1));
+	ASSERT_EQ(0, knob("destroy_fail", 1));
 	guest_teardown(&g);
 	ASSERT_EQ(0, busy_guest(&g2));
 	guest_teardown(&g2);
@@ -126,10 +126,10 @@ TEST_F_TIMEOUT(faults, refused_destroy_vcpu_keeps_its_pages, 120)
 	int cap_fd;
 
 	ASSERT_EQ(0, busy_guest(&g));
-	ASSERT_EQ(0, sim_knob("vcpu_destroy_fail", 1));
+	ASSERT_EQ(0, knob("vcpu_destroy_fail", 1));
 	close(g.vcpu);
 	g.vcpu = -1;
-	/* Any call audits the kernel pages the simulator holds. */
+	/* The driver still works with the refused vCPU's pages held. */
 	cap_fd = ioctl(g.vm, GZVM_CREATE_VCPU, 1);
 	ASSERT_LE(0, cap_fd);
 	close(cap_fd);
@@ -235,7 +235,7 @@ TEST_F(faults, huge_prot_none_slot)
 	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, dev);
 	for (mode = 0; mode <= 2; mode++) {
-		ASSERT_EQ(0, sim_set_paging(mode));
+		ASSERT_EQ(0, set_paging(mode));
 		vm = ioctl(dev, GZVM_CREATE_VM, 0);
 		ASSERT_LE(0, vm);
 		errno = 0;
@@ -243,7 +243,7 @@ TEST_F(faults, huge_prot_none_slot)
 		EXPECT_EQ(EFAULT, errno);
 		close(vm);
 	}
-	sim_set_paging(2);
+	set_paging(2);
 	close(dev);
 	munmap(p, size);
 	EXPECT_NO_VIOLATIONS();

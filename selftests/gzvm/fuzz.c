@@ -37,7 +37,7 @@ TEST(random_ioctls)
 	int fds[3], i, created = 0;
 	__u64 cap;
 
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 	ASSERT_EQ(0, guest_setup(&g, 1 << 20, PROG(undef)));
 	fds[0] = g.dev;
 	fds[1] = g.vm;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Guest programs for the gzvm selftests. They run in the GenieZone
- * simulator at EL1 with the MMU off; the tests copy each one, as data, to
+ * Guest programs for the gzvm selftests. They run on the hypervisor at EL1
+ * with the MMU off; the tests copy each one, as data, to
  * the start of guest RAM and point the PC at it. Every program is
  * position independent. MMIO is anything outside the memory slots; the
  * tests use 0x10000000 (MMIO_BASE).
@@ -82,7 +82,7 @@ guest_spin:
 	b	1b
 guest_spin_end:
 
-/* An instruction the simulator does not implement (FP). */
+/* An FP instruction, which traps at reset (CPACR_EL1.FPEN is 0). */
 	.global guest_undef, guest_undef_end
 guest_undef:
 	nop

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Helpers for the gzvm selftests: VM setup over /dev/gzvm, guest program
- * loading, register access and the simulator's debugfs knobs.
+ * loading, register access and the hypervisor's test knobs.
  */
 #ifndef GZVM_UTIL_H
 #define GZVM_UTIL_H
@@ -21,16 +21,15 @@
 #define GUEST_RAM_GPA	0x80000000ULL
 #define MMIO_BASE	0x10000000ULL
 /*
- * Test knobs: the in-kernel simulator's (gzvm/sim/hyp.rs), or, on the real
- * hvc conduit, gzhyp's (gzvm/hyp/), which the driver forwards from
- * gzvm-hyp/ (CONFIG_GZVM_TEST_KNOBS). Both take the same names and values.
+ * Test knobs of gzhyp, the project's GenieZone-ABI test hypervisor
+ * (gzvm/hyp/), which the driver forwards from debugfs gzvm-hyp/
+ * (CONFIG_GZVM_TEST_KNOBS).
  */
-#define SIM_DIR		"/sys/kernel/debug/gzvm-sim/"
-#define HYP_KNOB_DIR	"/sys/kernel/debug/gzvm-hyp/"
+#define KNOB_DIR	"/sys/kernel/debug/gzvm-hyp/"
 #define TRACE_CTL	"/sys/kernel/debug/gzvm/hypercall_trace"
 #define TRACE_LOG	"/sys/kernel/debug/gzvm/hypercalls"
 
-/* Ghaf extensions the simulator can offer (gzvm/hypercall.rs, mod ext). */
+/* Ghaf extensions gzhyp can offer (gzvm/hypercall.rs, mod ext). */
 #define EXT_EOI_REPORT	(1 << 0)
 #define EXT_RELEASE_SLOT (1 << 1)
 #define EXT_IDLE_BLOCK	(1 << 2)
@@ -79,34 +78,23 @@ struct guest {
 
 static inline int write_file(const char *path, const char *val);
 
-/* Whether /dev/gzvm is the simulator (else the real hvc conduit). */
-static inline int on_sim(void)
-{
-	return access(SIM_DIR, F_OK) == 0;
-}
+static inline int knob(const char *name, unsigned long long val);
 
-static inline const char *knob_dir(void)
-{
-	return on_sim() ? SIM_DIR : HYP_KNOB_DIR;
-}
-
-static inline int sim_knob(const char *name, unsigned long long val);
-
-/* Whether test knob `name` can be set (simulator or gzhyp). */
+/* Whether test knob `name` can be set. */
 static inline int have_knob(const char *name)
 {
 	char path[128];
 
-	snprintf(path, sizeof(path), "%s%s", knob_dir(), name);
+	snprintf(path, sizeof(path), "%s%s", KNOB_DIR, name);
 	return access(path, W_OK) == 0;
 }
 
-#define NEEDS_KNOBS "needs test knobs: CONFIG_GZVM_SIM, or gzhyp and CONFIG_GZVM_TEST_KNOBS"
+#define NEEDS_KNOBS "needs gzhyp's test knobs (gzhyp with test-knobs, CONFIG_GZVM_TEST_KNOBS)"
 
 /* Demand paging the hypervisor grants: 0 none, 1 4 KiB, 2 2 MiB blocks. */
-static inline int sim_set_paging(int mode)
+static inline int set_paging(int mode)
 {
-	return sim_knob("paging", mode);
+	return knob("paging", mode);
 }
 
 /* Writes `val` to a debugfs file; 0 on success. */
@@ -122,12 +110,12 @@ static inline int write_file(const char *path, const char *val)
 	return n == len ? 0 : -1;
 }
 
-/* Sets test knob `name` of the simulator or of gzhyp to `val`. */
-static inline int sim_knob(const char *name, unsigned long long val)
+/* Sets gzhyp's test knob `name` to `val`. */
+static inline int knob(const char *name, unsigned long long val)
 {
 	char path[128], buf[32];
 
-	snprintf(path, sizeof(path), "%s%s", knob_dir(), name);
+	snprintf(path, sizeof(path), "%s%s", KNOB_DIR, name);
 	snprintf(buf, sizeof(buf), "%llu", val);
 	return write_file(path, buf);
 }
@@ -146,24 +134,18 @@ static inline long long read_num(const char *path)
 	return n > 0 ? strtoll(buf, NULL, 0) : -1;
 }
 
-/* Accesses the simulator made to memory the driver no longer held. */
-static inline long long sim_violations(void)
+/*
+ * Page audit: gzhyp lists every host page it holds (the run and state
+ * pages, block buffers and guest pages it maps) and the kernel checks
+ * each is still allocated or pinned (gzvm/knobs.rs). Reading the file runs
+ * the audit: the number of pages held but no longer backed, or -errno.
+ */
+static inline long long violations(void)
 {
-	return read_num(SIM_DIR "violations");
+	return read_num(KNOB_DIR "violations");
 }
 
-/*
- * The simulator audits every page the driver lent it before each call;
- * gzhyp, at EL2, cannot see the host's page allocator, so on the hvc
- * conduit the audit is not made (and the test says so).
- */
-#define EXPECT_NO_VIOLATIONS() do {					\
-	if (on_sim()) {							\
-		EXPECT_EQ(0, sim_violations());				\
-	} else {							\
-		TH_LOG("page audit: simulator only");			\
-	}								\
-} while (0)
+#define EXPECT_NO_VIOLATIONS() EXPECT_EQ(0, violations())
 
 static inline int set_reg(int vcpu, __u64 id, __u64 val)
 {

@@ -37,12 +37,9 @@
 #define GHAF_CAP_EXT		0x92f0
 #define GHAF_CAP_RELEASE_SLOT	0x92f1
 
-/*
- * The batch sizes the simulator (gzvm/sim/hyp.rs) and gzhyp (gzvm/hyp/src/gz/vm.rs)
- * answer to 0x9204/0x9205.
- */
-#define SIM_MAP_BATCH		64
-#define SIM_DESTROY_BATCH	256
+/* The batch sizes gzhyp (gzvm/hyp/src/gz/vm.rs) answers to 0x9204/0x9205. */
+#define HYP_MAP_BATCH		64
+#define HYP_DESTROY_BATCH	256
 
 #define MAX_RECS		1024
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gzvm interrupts and eventfds against the simulator's GICv3: guest code
+ * gzvm interrupts and eventfds against the hypervisor's vGICv3: guest code
  * (guest.S: guest_irq) installs a vector table, enables an interrupt and
  * waits in WFI; the tests raise it with GZVM_IRQ_LINE or an irqfd and watch
  * the guest's handler count in guest RAM while the vCPU stays in the kernel
@@ -104,7 +104,7 @@ FIXTURE_SETUP(irq)
 	struct sigaction sa = { .sa_handler = on_kick, .sa_flags = SA_RESTART };
 
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 	ASSERT_EQ(0, guest_setup(&self->g, RAM_SIZE, PROG(irq)));
 	ASSERT_EQ(0, create_gic(self->g.vm));
 	self->running = false;

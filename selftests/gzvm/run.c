@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gzvm run loop against the simulator: real AArch64 guest programs doing
+ * gzvm run loop on the hypervisor: real AArch64 guest programs doing
  * MMIO writes and reads, hypercalls, PSCI, undefined instructions, memory
  * in every paging mode; immediate_exit and signals.
  */
@@ -30,7 +30,7 @@ TEST(mmio_write)
 {
 	struct guest g;
 
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(mmio_write)));
 	ASSERT_EQ(0, guest_run(&g));
 	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
@@ -145,20 +145,14 @@ TEST(undefined_instruction_is_internal_error)
 	ASSERT_EQ(0, guest_run(&g));
 	ASSERT_EQ(GZVM_EXIT_INTERNAL_ERROR, g.run.exit_reason);
 	EXPECT_EQ(2, g.run.internal.ndata);
-	if (on_sim()) {
-		/* The interpreter reports what it cannot execute: pc, insn. */
-		EXPECT_EQ(GUEST_RAM_GPA + 4, g.run.internal.data[0]);
-		EXPECT_EQ(0x9e6703e0ULL, g.run.internal.data[1]);	/* fmov d0, xzr */
-	} else {
-		/*
-		 * A real CPU traps the FP instruction to the guest's own EL1
-		 * (CPACR_EL1.FPEN is 0 at reset): the guest, whose VBAR_EL1 is
-		 * 0, takes it at 0x200, outside its memory, where gzhyp stops
-		 * it with the fetch address and ESR_EL2 (instruction abort).
-		 */
-		EXPECT_EQ(0x200, g.run.internal.data[0]);
-		EXPECT_EQ(0x20, g.run.internal.data[1] >> 26);
-	}
+	/*
+	 * The CPU traps the FP instruction to the guest's own EL1
+	 * (CPACR_EL1.FPEN is 0 at reset): the guest, whose VBAR_EL1 is 0,
+	 * takes it at 0x200, outside its memory, where the hypervisor stops
+	 * it with the fetch address and ESR_EL2 (instruction abort).
+	 */
+	EXPECT_EQ(0x200, g.run.internal.data[0]);
+	EXPECT_EQ(0x20, g.run.internal.data[1] >> 26);
 	guest_teardown(&g);
 }
 
@@ -216,14 +210,14 @@ FIXTURE_VARIANT_ADD(paging, demand_2m_blocks) { .mode = 2, .ram = 6 << 20 };
 
 FIXTURE_SETUP(paging)
 {
-	ASSERT_EQ(0, sim_set_paging(variant->mode));
+	ASSERT_EQ(0, set_paging(variant->mode));
 	ASSERT_EQ(0, guest_setup(&self->g, variant->ram, PROG(memwalk)));
 }
 
 FIXTURE_TEARDOWN(paging)
 {
 	guest_teardown(&self->g);
-	sim_set_paging(2);
+	set_paging(2);
 }
 
 TEST_F(paging, guest_and_host_see_the_same_memory)
@@ -265,14 +259,14 @@ FIXTURE_VARIANT_ADD(relinquish, demand_2m_blocks) { .mode = 2 };
 
 FIXTURE_SETUP(relinquish)
 {
-	ASSERT_EQ(0, sim_set_paging(variant->mode));
+	ASSERT_EQ(0, set_paging(variant->mode));
 	ASSERT_EQ(0, guest_setup(&self->g, RAM_SIZE, PROG(relinquish)));
 }
 
 FIXTURE_TEARDOWN(relinquish)
 {
 	guest_teardown(&self->g);
-	sim_set_paging(2);
+	set_paging(2);
 }
 
 TEST_F(relinquish, page_comes_back_on_next_touch)
@@ -335,12 +329,7 @@ TEST(spinning_guest_is_interrupted_by_a_signal)
 	kick_run = NULL;
 	r = (struct runner){ .vcpu = g.vcpu, .run = &g.run };
 	ASSERT_EQ(0, pthread_create(&t, NULL, run_thread, &r));
-	/*
-	 * Watch the guest count in RAM (up to 20 s), then kick it. The
-	 * simulator checks every guest access against the driver's pins,
-	 * which makes its interpreter slower under TCG: 20000 iterations are
-	 * still thousands of RUN calls.
-	 */
+	/* Watch the guest count in RAM (up to 20 s), then kick it. */
 	for (i = 0; i < 2000; i++) {
 		seen = __atomic_load_n(counter, __ATOMIC_RELAXED);
 		if (seen >= 20000)

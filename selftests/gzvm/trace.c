@@ -135,14 +135,14 @@ FIXTURE_SETUP(trace)
 	if (!have_knob("paging"))
 		SKIP(return, NEEDS_KNOBS);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
-	ASSERT_EQ(0, sim_set_paging(2));
-	ASSERT_EQ(0, sim_knob("extensions", EXT_ALL));
+	ASSERT_EQ(0, set_paging(2));
+	ASSERT_EQ(0, knob("extensions", EXT_ALL));
 }
 
 FIXTURE_TEARDOWN(trace)
 {
 	trace_ctl("0");
-	sim_knob("extensions", EXT_ALL);
+	knob("extensions", EXT_ALL);
 }
 
 /*
@@ -221,14 +221,14 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 
 	/*
 	 * Teardown: DESTROY_VCPU, then DESTROY_VM until it is no longer busy
-	 * (the simulator reclaims at once; gzhyp one batch per call, v13 25/25).
+	 * (gzhyp reclaims one batch per call, v13 25/25).
 	 */
 	d = n;
 	while (d > nsetup && self->recs[d - 1].a[0] == HVC_DESTROY_VM)
 		d--;
 	ASSERT_LT(d, n) TH_LOG("no DESTROY_VM at the end");
 	for (i = d; i < n; i++) {
-		struct word dvm = { HVC_DESTROY_VM, { vm, SIM_DESTROY_BATCH, 0, 0, 0, 0, 0 } };
+		struct word dvm = { HVC_DESTROY_VM, { vm, HYP_DESTROY_BATCH, 0, 0, 0, 0, 0 } };
 
 		EXPECT_TRUE(word_matches(&self->recs[i], &dvm));
 		/* ERR_BUSY (-33) but for the last. */
@@ -240,7 +240,7 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 		const struct hcall *h = &self->recs[i];
 		struct word run = { HVC_RUN, { tuple(vm, 0), 0, 0, 0, 0, 0, 0 } };
 		/* v13 17/25 handle_block_demand_page: one call per batch. */
-		struct word block = { HVC_MAP_GUEST_BLOCK, { vm, 0, ANY, SIM_MAP_BATCH, 0, 0, 0 } };
+		struct word block = { HVC_MAP_GUEST_BLOCK, { vm, 0, ANY, HYP_MAP_BATCH, 0, 0, 0 } };
 		/* vgic.c gzvm_arch_inject_irq: tuple, 0-based SPI, level. */
 		struct word line = { HVC_IRQ_LINE, { tuple(vm, 0), SPI_N, ANY, 0, 0, 0, 0 } };
 		/* ACK66 gzvm_vcpu_run: INFORM_EXIT(vm) when a signal ends RUN. */
@@ -251,7 +251,7 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 		if (word_matches(h, &run) || word_matches(h, &inform))
 			continue;
 		if (word_matches(h, &block)) {
-			EXPECT_EQ(0, h->a[3] % SIM_MAP_BATCH);
+			EXPECT_EQ(0, h->a[3] % HYP_MAP_BATCH);
 			EXPECT_EQ(0, h->r[0]);
 			blocks++;
 			continue;
@@ -270,7 +270,7 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 		EXPECT_TRUE(0) TH_LOG("call %d is not one upstream sends here", i);
 	}
 	/* The guest touched one 2 MiB block: 512 / 64 batches. */
-	EXPECT_EQ(512 / SIM_MAP_BATCH, blocks);
+	EXPECT_EQ(512 / HYP_MAP_BATCH, blocks);
 	/* IRQ_LINE 1 and 0 from the ioctl, 1 from the irqfd (never 0). */
 	EXPECT_EQ(3, lines);
 	EXPECT_EQ(HVC_DESTROY_VM, self->recs[n - 1].a[0]);

@@ -52,7 +52,7 @@ FIXTURE_SETUP(vm)
 	self->size = 4 << 20;
 	self->dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gzvm: %s", strerror(errno));
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 	self->vm = ioctl(self->dev, GZVM_CREATE_VM, 0);
 	ASSERT_LE(0, self->vm) TH_LOG("CREATE_VM: %s", strerror(errno));
 	self->mem = map_anon(self->size);
@@ -169,14 +169,14 @@ TEST_F(vm, every_paging_mode_accepts_slots)
 	for (mode = 0; mode <= 2; mode++) {
 		int v;
 
-		ASSERT_EQ(0, sim_set_paging(mode));
+		ASSERT_EQ(0, set_paging(mode));
 		v = ioctl(self->dev, GZVM_CREATE_VM, 0);
 		ASSERT_LE(0, v);
 		EXPECT_EQ(0, set_region(v, 0, GUEST_RAM_GPA, self->mem, self->size));
 		EXPECT_EQ(0, set_region(v, 0, 0, NULL, 0));
 		close(v);
 	}
-	ASSERT_EQ(0, sim_set_paging(2));
+	ASSERT_EQ(0, set_paging(2));
 }
 
 TEST_F(vm, one_reg)
@@ -232,7 +232,7 @@ TEST_F(vm, enable_cap)
 	errno = 0;
 	EXPECT_EQ(-1, ioctl(self->vm, GZVM_ENABLE_CAP, &cap));
 	EXPECT_EQ(EINVAL, errno);
-	/* Protected VM: unknown sub-command; no pvmfw in the simulator. */
+	/* Protected VM: unknown sub-command; gzhyp has no pvmfw. */
 	cap.cap = GZVM_CAP_PROTECTED_VM;
 	cap.args[0] = 7;
 	errno = 0;

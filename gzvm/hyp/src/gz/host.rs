@@ -67,6 +67,7 @@ fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
     let mut h = HYP.lock();
     match n {
         func::PROBE => Ok(VERSION),
+        knobs::TEST_KNOB if a[0] == knobs::HELD => knobs::held(&mut h, a[1], a[2]),
         knobs::TEST_KNOB if knobs::set(a[0], a[1]) => Ok([0; 3]),
         knobs::TEST_KNOB => Err(status::NOT_SUPPORTED),
         func::ENABLE_CAP if a[0] == 0 => match a[1] {

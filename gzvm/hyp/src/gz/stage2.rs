@@ -123,13 +123,12 @@ impl Stage2 {
         }
     }
 
-    /// Unmaps up to `max` pages, going on from where the previous call stopped (the VM no
-    /// longer runs, so nothing is mapped behind the cursor); returns how many.
-    pub fn unmap_some(&mut self, max: u64) -> u64 {
-        let mut n = 0;
+    /// Calls `f` with the page number and leaf entry of every mapped page from page `start`
+    /// on, in IPA order, until `f` answers `false`; returns the page it stopped at, or
+    /// `None` when every mapped page was visited.
+    pub fn walk(&mut self, start: u64, mut f: impl FnMut(u64, &mut u64) -> bool) -> Option<u64> {
         // SAFETY: The root is this Stage2's (see `new`).
         let root = unsafe { &mut (*self.root).0 };
-        let start = self.cursor;
         for (i1, l1) in root.iter_mut().enumerate().skip((start >> 18) as usize) {
             let Some(l2) = next(l1, false) else { continue };
             for (i2, l2e) in l2.iter_mut().enumerate() {
@@ -140,22 +139,38 @@ impl Stage2 {
                 let Some(l3) = next(l2e, false) else { continue };
                 for (i3, e) in l3.iter_mut().enumerate() {
                     let page = base | i3 as u64;
-                    if page < start || *e & VALID == 0 {
-                        continue;
+                    if page >= start && *e & VALID != 0 && !f(page, e) {
+                        return Some(page);
                     }
-                    if n == max {
-                        self.cursor = page;
-                        return n;
-                    }
-                    *e = 0;
-                    n += 1;
-                    self.mapped -= 1;
                 }
             }
         }
-        // Wrapped: anything left (mapped behind the cursor after all) is found next time.
-        self.cursor = 0;
+        None
+    }
+
+    /// Unmaps up to `max` pages, going on from where the previous call stopped (the VM no
+    /// longer runs, so nothing is mapped behind the cursor); returns how many.
+    pub fn unmap_some(&mut self, max: u64) -> u64 {
+        let mut n = 0;
+        let stop = self.walk(self.cursor, |_, e| {
+            if n == max {
+                return false;
+            }
+            *e = 0;
+            n += 1;
+            true
+        });
+        self.mapped -= n;
+        // At the end, wrap: anything left (mapped behind the cursor after all) is found
+        // next time.
+        self.cursor = stop.unwrap_or(0);
         n
+    }
+
+    /// The host frame mapped at leaf entry `e` (as [`Self::walk`] passes it).
+    #[cfg(feature = "test-knobs")]
+    pub fn frame(e: u64) -> u64 {
+        (e & ADDR_MASK) >> 12
     }
 
     /// Invalidates the VM's cached translations (its VMID is `vmid`).

@@ -309,6 +309,17 @@ impl Vm {
         }
     }
 
+    /// Frames of the kernel pages the driver lent for this VM: the MAP_GUEST_BLOCK buffer
+    /// and each vCPU's run and hardware-state pages.
+    #[cfg(feature = "test-knobs")]
+    pub fn kernel_frames(&self) -> impl Iterator<Item = u64> + '_ {
+        let vcpus = self.vcpus.iter().flatten();
+        self.block_buf
+            .map(|b| b >> 12)
+            .into_iter()
+            .chain(vcpus.flat_map(|v| [v.run_pa >> 12, (v.run_pa >> 12) + 1]))
+    }
+
     /// Unmaps up to `batch` pages (DESTROY_VM); whether none are left.
     pub fn reclaim(&mut self, batch: u64) -> bool {
         self.s2.unmap_some(batch);
