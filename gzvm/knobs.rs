@@ -8,6 +8,7 @@
 //! - `extensions`: the Ghaf extensions it offers;
 //! - `destroy_busy`, `destroy_fail`, `vcpu_destroy_fail`: DESTROY_VM answers ERR_BUSY,
 //!   DESTROY_VM and DESTROY_VCPU fail, that many times;
+//! - `fake_held`: an entry the held-pages query reports first (0 none), to test the audit;
 //! - `violations` (read-only): audits the host pages gzhyp holds (see [`imp::audit`]) and
 //!   shows how many the kernel no longer backs; `-errno` if the audit could not run.
 
@@ -108,6 +109,8 @@ mod imp {
         #[pin]
         vcpu_destroy_fail: File<Knob>,
         #[pin]
+        fake_held: File<Knob>,
+        #[pin]
         violations: File<Arc<Hyp>>,
         _dir: Dir,
     }
@@ -126,6 +129,7 @@ mod imp {
                 destroy_busy <- dir.write_callback_file(c"destroy_busy", k(2), &write),
                 destroy_fail <- dir.write_callback_file(c"destroy_fail", k(3), &write),
                 vcpu_destroy_fail <- dir.write_callback_file(c"vcpu_destroy_fail", k(4), &write),
+                fake_held <- dir.write_callback_file(c"fake_held", k(6), &write),
                 violations <- dir.read_callback_file(c"violations", audited, &show_violations),
                 _dir: dir,
             }? Error)

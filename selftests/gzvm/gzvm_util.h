@@ -147,6 +147,9 @@ static inline long long violations(void)
 
 #define EXPECT_NO_VIOLATIONS() EXPECT_EQ(0, violations())
 
+/* A held-pages entry for a guest page (knob fake_held; gzvm/hyp knobs.rs). */
+#define HELD_GUEST_PAGE	(2ULL << 60)
+
 static inline int set_reg(int vcpu, __u64 id, __u64 val)
 {
 	struct gzvm_one_reg r = { .id = id, .addr = (__u64)(uintptr_t)&val };
