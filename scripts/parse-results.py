@@ -193,6 +193,18 @@ def evaluate(log, kselftests, kunits, taps, out=print):
     return c
 
 
+INIT = re.compile(r'^\[\s*(\d+\.\d+)\] Run /init as init process')
+
+
+def boot_seconds(log):
+    """Kernel time at which the host kernel started /init, or None."""
+    for line in log:
+        m = INIT.match(line)
+        if m:
+            return float(m.group(1))
+    return None
+
+
 def canary(log, out=print):
     """The canary boot must show every detector firing."""
     c = Counter()
@@ -298,15 +310,26 @@ def main():
         print('Benchmarks:')
         for b in bench:
             print(f'  {b}')
-    print('Results:')
-    c = evaluate(log, args.kselftest, args.kunit, taps)
+    clog = None
     if args.canary:
         try:
             with open(args.canary, errors='replace') as f:
-                k = canary(f.read().splitlines())
+                clog = f.read().splitlines()
         except FileNotFoundError:
+            pass
+    hyp_boot = boot_seconds(log)
+    bare_boot = boot_seconds(clog) if clog else None
+    if hyp_boot and bare_boot:
+        print(f'Host kernel boot to /init: {hyp_boot:.1f} s at EL1 under gzhyp, '
+              f'{bare_boot:.1f} s without a hypervisor (ratio {hyp_boot / bare_boot:.2f})')
+    print('Results:')
+    c = evaluate(log, args.kselftest, args.kunit, taps)
+    if args.canary:
+        if clog is None:
             k = Counter()
             k.add('canary', 'boot', 'fail', 'no canary console log')
+        else:
+            k = canary(clog)
         c.passed += k.passed
         c.failed += k.failed
         c.failures += k.failures
