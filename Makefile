@@ -1,11 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Ghaf virtualization host drivers: user entry point.
-#
-#   make            set up the toolchain, build the arm64 test kernel with the
-#                   drivers in-tree, the modules, the selftests and overlays
-#   make check      everything above, then the whole test suite in QEMU
-#   make qemu       boot the test kernel with the modules loaded, to a shell
+# Ghaf virtualization host drivers: user entry point (`make help`).
 #
 # KDIR=/path/to/linux uses your kernel source tree instead of Debian's
 # linux-source (the project is integrated into it); see the README.
@@ -18,11 +13,33 @@ export KDIR
 
 all: build
 
+help:
+	@echo 'Targets:'
+	@echo '  make                 set up the toolchain (Debian packages, rustup, bindgen),'
+	@echo '                       build the arm64 test kernel with the drivers in-tree,'
+	@echo '                       the modules, the selftests and the DT overlays'
+	@echo '  make check           all of the above, the host checks, then the whole test'
+	@echo '                       suite in QEMU, the test kernel at EL1 under gzhyp'
+	@echo '    T=<glob>[,<glob>]  only the kselftest suites matching, e.g. T=gzvm/run'
+	@echo '                       or T="gzvm/*" (no host checks, no canary boot)'
+	@echo '    FAILED=1           only the suites that failed in the last make check'
+	@echo '  make qemu            boot the test kernel under gzhyp with the modules'
+	@echo '                       loaded, to a shell on the serial console'
+	@echo '    RUN=<script>       instead of a shell, run <script> in /data, power off'
+	@echo '                       and exit with its status (console: out/console-run.log)'
+	@echo '    FILES=<dir>        copied to /data first (your VMM, guest images, ...)'
+	@echo '  make modules KDIR=<prepared tree>   the modules out of tree'
+	@echo '  make clean           remove out/ (the kernel builds stay in the cache)'
+	@echo 'Variables: KDIR=<kernel source> uses your tree instead of Debian'"'"'s;'
+	@echo '  CROSVM=<static aarch64 crosvm> for the end-to-end test; OUT=<dir>.'
+	@echo 'Logs: out/console-test.log, out/console-canary.log, out/*.tap, and the'
+	@echo '  kernel build log in the cache (its path is printed by the build).'
+
 setup:
 	$(SCRIPTS)/setup.sh
 
 build: setup
-	@B=$$($(SCRIPTS)/kernel-build.sh) && \
+	@mkdir -p $(OUT) && B=$$($(SCRIPTS)/kernel-build.sh) && echo "$$B" >$(OUT)/.build-dir && \
 	$(SCRIPTS)/build-selftests.sh "$$(cat $$B/.gv-ksrc)" "$$B" $(OUT) && \
 	$(SCRIPTS)/build-overlays.sh $(OUT)/dtb "$$(cat $$B/.gv-ksrc)" && \
 	echo "kernel: $$B/arch/arm64/boot/Image" && \
@@ -30,10 +47,17 @@ build: setup
 	echo "selftests: $(OUT)/selftests  overlays: $(OUT)/dtb"
 
 check:
-	$(SCRIPTS)/check.sh
+	GV_T='$(T)' GV_FAILED='$(FAILED)' $(SCRIPTS)/check.sh
 
+# The build directory `make build` just used, so the kernel is built once.
 qemu: build
-	@B=$$($(SCRIPTS)/kernel-build.sh) && $(SCRIPTS)/run-qemu.sh shell "$$B" $(OUT)
+	@B=$$(cat $(OUT)/.build-dir) && \
+	if [ -n '$(RUN)' ]; then \
+		GV_RUN='$(abspath $(RUN))' GV_FILES='$(if $(FILES),$(abspath $(FILES)))' \
+			$(SCRIPTS)/run-qemu.sh run "$$B" $(OUT); \
+	else \
+		$(SCRIPTS)/run-qemu.sh shell "$$B" $(OUT); \
+	fi
 
 # Out-of-tree modules against a prepared kernel tree (make modules_prepare).
 modules:
@@ -44,4 +68,4 @@ modules:
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all setup build check qemu modules clean
+.PHONY: all help setup build check qemu modules clean

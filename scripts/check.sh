@@ -5,6 +5,12 @@
 # in-tree, run the static gates and the kernel config checks, boot QEMU with
 # every kselftest and KUnit suite, and print per-suite results and
 # "N passed, M failed, K skipped".
+#
+# Environment (make check T=... FAILED=1):
+#   GV_T=GLOB[,GLOB...]  only the kselftest suites matching (no host checks,
+#                        no canary boot);
+#   GV_FAILED=1          only the suites that failed in the last full or
+#                        partial run (OUT/failed-suites).
 
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -13,40 +19,71 @@ OUT=${GV_OUT:-$GV_ROOT/out}
 mkdir -p "$OUT"
 t0=$(date +%s)
 
+only=${GV_T:-}
+if [ -n "${GV_FAILED:-}" ]; then
+	[ -s "$OUT/failed-suites" ] || die "no failed suites recorded in $OUT/failed-suites (did the last make check pass?)"
+	only=$(paste -sd, "$OUT/failed-suites")
+	log "rerunning the suites that failed last time: $only"
+fi
+
+# Whether kselftest suite $1 is selected by $only.
+selected() {
+	local g rest=$only,
+	[ -n "$only" ] || return 0
+	while [ -n "$rest" ]; do
+		g=${rest%%,*}
+		rest=${rest#*,}
+		# shellcheck disable=SC2053
+		[[ $1 == $g ]] && return 0
+	done
+	return 1
+}
+
 "$GV_ROOT/scripts/setup.sh"
 B=$("$GV_ROOT/scripts/kernel-build.sh")
 KSRC=$(cat "$B/.gv-ksrc")
 t_build=$(date +%s)
 
 "$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
-"$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
-"$GV_ROOT/scripts/check-layouts.sh" "$KSRC" "$B" >"$OUT/layouts.tap" || true
-"$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
-"$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap" || true
-"$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
-"$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
-
-rm -f "$OUT"/console-*.log
-"$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
-t_canary=$(date +%s)
-"$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
-t_run=$(date +%s)
-
-args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
-	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log")
-# The end-to-end test (crosvm boots Linux on /dev/gzvm) is added by run-qemu.sh.
-for t in $(cat "$OUT/selftests/list") gzvm/crosvm_linux; do
-	args+=(--kselftest "$t")
-done
-for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho '#\[kunit_tests([a-z0-9_]*)\]') |
-	sed 's/.*(\(.*\))./\1/' | sort -u); do
-	args+=(--kunit "$s")
-done
-# The kernel crate's doc-tests (ours in rust/kernel/ and upstream's), built in.
-if grep -q '^CONFIG_RUST_KERNEL_DOCTESTS=y' "$B/.config"; then
-	args+=(--kunit rust_doctests_kernel)
+args=()
+if [ -z "$only" ]; then
+	log "host checks: gates, layouts, rust gates, configs, device trees, judge"
+	"$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
+	"$GV_ROOT/scripts/check-layouts.sh" "$KSRC" "$B" >"$OUT/layouts.tap" || true
+	"$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
+	"$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap" || true
+	"$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
+	"$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
+	for t in gates layouts rust-gates configs dt judge; do
+		args+=(--tap "$t=$OUT/$t.tap")
+	done
 fi
 
-log "timings: build $((t_build - t0)) s, canary $((t_canary - t_build)) s, tests under gzhyp $((t_run - t_canary)) s, total $((t_run - t0)) s"
-log "console logs: $OUT/console-test.log, $OUT/console-canary.log"
-exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console-test.log" "${args[@]}"
+rm -f "$OUT"/console-*.log
+t_canary=$(date +%s)
+if [ -z "$only" ]; then
+	"$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
+	args+=(--canary "$OUT/console-canary.log")
+fi
+t_tests=$(date +%s)
+GV_ONLY=$only "$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
+t_run=$(date +%s)
+
+# The end-to-end test (crosvm boots Linux on /dev/gzvm) is added by run-qemu.sh.
+for t in $(cat "$OUT/selftests/list") gzvm/crosvm_linux; do
+	selected "$t" && args+=(--kselftest "$t")
+done
+if [ -z "$only" ]; then
+	for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho '#\[kunit_tests([a-z0-9_]*)\]') |
+		sed 's/.*(\(.*\))./\1/' | sort -u); do
+		args+=(--kunit "$s")
+	done
+	# The kernel crate's doc-tests (ours in rust/kernel/ and upstream's), built in.
+	if grep -q '^CONFIG_RUST_KERNEL_DOCTESTS=y' "$B/.config"; then
+		args+=(--kunit rust_doctests_kernel)
+	fi
+fi
+
+log "timings: build $((t_build - t0)) s, host checks $((t_canary - t_build)) s, canary $((t_tests - t_canary)) s, tests under gzhyp $((t_run - t_tests)) s, total $((t_run - t0)) s"
+log "console logs: $OUT/console-test.log (tests), $OUT/console-canary.log (canary boot of full runs)"
+exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console-test.log" --failed-out "$OUT/failed-suites" "${args[@]}"

@@ -27,6 +27,26 @@ log() {
 	echo "==> $*" >&2
 }
 
+# Runs a command with its output in LOG and, every 30 s while it runs, a line
+# on stderr saying what runs, for how long, and the last line of LOG that
+# matches REGEX (how far it got). Returns the command's status.
+gv_run_logged() { # what log regex cmd...
+	local what=$1 file=$2 rx=$3 pid t=0 rc=0
+	shift 3
+	"$@" >"$file" 2>&1 &
+	pid=$!
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		if [ $((t % 30)) -eq 0 ]; then
+			log "$what: ${t} s, at: $(grep -aE "$rx" "$file" 2>/dev/null | tail -1 |
+				tr -d '\r' | sed 's/^ *//' | cut -c1-90)"
+		fi
+	done
+	wait "$pid" || rc=$?
+	return $rc
+}
+
 # Number of parallel jobs: cores + 1, as upstream recommends.
 gv_jobs() {
 	echo $(($(nproc) + 1))

@@ -3,8 +3,10 @@
 #
 # /init of the test initramfs. Mounts the pseudo filesystems, loads the
 # project's modules, then either runs every test (gv.mode=test) and powers
-# off, or gives the user a shell (gv.mode=shell), or loads the detector
-# canary module and dumps what the kernel's checkers reported (gv.mode=canary).
+# off, or gives the user a shell (gv.mode=shell), or runs the user's script
+# /run/script in /data and reports its exit status (gv.mode=run), or loads
+# the detector canary module and dumps what the kernel's checkers reported
+# (gv.mode=canary).
 #
 # Output protocol, parsed by scripts/parse-results.py on the host: each
 # suite's output sits between "@@GV begin <kind> <name>" and
@@ -89,6 +91,18 @@ if [ "$mode" = canary ]; then
 	poweroff -f
 fi
 
+if [ "$mode" = run ]; then
+	# make qemu RUN=script FILES=dir: the script's status is the marker's.
+	load_modules
+	cd /data || exit 1
+	/run/script
+	echo "@@GV run rc=$?"
+	cd /
+	dump_kmemleak
+	dump_dmesg
+	poweroff -f
+fi
+
 if [ "$mode" = shell ]; then
 	load_modules
 	echo "Modules loaded; tests are in /selftests. 'poweroff -f' leaves QEMU."
@@ -98,12 +112,22 @@ fi
 
 suite boot modules load_modules
 
+# gv.only=GLOB[,GLOB...] (kernel command line) runs the matching suites only.
+selected() {
+	rest=$only,
+	while [ -n "$rest" ]; do
+		g=${rest%%,*}
+		rest=${rest#*,}
+		# shellcheck disable=SC2254
+		case $1 in
+		$g) return 0 ;;
+		esac
+	done
+	return 1
+}
+
 for t in $(cat /selftests/list); do
-	# gv.only=GLOB (kernel command line) runs the matching suites only.
-	# shellcheck disable=SC2254
-	case $t in
-	$only) suite kselftest "$t" timeout 300 "/selftests/$t" ;;
-	esac
+	selected "$t" && suite kselftest "$t" timeout 300 "/selftests/$t"
 done
 
 # KUnit suites of our modules ran at insmod; debugfs keeps their KTAP.

@@ -19,7 +19,8 @@ mkdir -p "$B"
 	"$GV_ROOT/configs/arm64/crosvm-guest.config"
 log "building the guest kernel in $B (log: $B/build.log)"
 start=$(date +%s)
-if ! make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" -j"$(gv_jobs)" Image >"$B/build.log" 2>&1; then
+if ! gv_run_logged "guest kernel build" "$B/build.log" '^  [A-Z]' \
+	make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" -j"$(gv_jobs)" Image; then
 	grep -E 'error|Error' "$B/build.log" | head -40 >&2
 	die "guest kernel build failed; see $B/build.log"
 fi

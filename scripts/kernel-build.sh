@@ -35,8 +35,9 @@ log "building kernel in $B (log: $BUILD_LOG)"
 # the project's code appear in every build log.
 find "$B/drivers/ghaf_virt" \( -name '*.o' -o -name '*.ko' \) -delete 2>/dev/null || true
 start=$(date +%s)
-if ! make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 \
-	-j"$(gv_jobs)" Image modules headers >"$BUILD_LOG" 2>&1; then
+if ! gv_run_logged "kernel build" "$BUILD_LOG" '^  [A-Z]' \
+	make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 \
+	-j"$(gv_jobs)" Image modules headers; then
 	grep -E 'error|Error' "$BUILD_LOG" | head -40 >&2
 	die "kernel build failed; see $BUILD_LOG"
 fi

@@ -288,6 +288,8 @@ def main():
     ap.add_argument('--kunit', action='append', default=[])
     ap.add_argument('--tap', action='append', default=[])
     ap.add_argument('--canary', help='console log of the detector canary boot')
+    ap.add_argument('--failed-out', help='write the kselftest suites that failed here, '
+                    'one per line (make check FAILED=1 reruns them)')
     ap.add_argument('--selftest', action='store_true',
                     help='check this judge on synthetic runs (TAP output)')
     args = ap.parse_args()
@@ -333,6 +335,11 @@ def main():
         c.passed += k.passed
         c.failed += k.failed
         c.failures += k.failures
+    if args.failed_out:
+        suites = sorted({f.split(':', 1)[0][len('kselftest '):]
+                         for f in c.failures if f.startswith('kselftest ')})
+        with open(args.failed_out, 'w') as f:
+            f.writelines(f'{s}\n' for s in suites)
     if c.failures:
         print('Failures:')
         for f in c.failures:

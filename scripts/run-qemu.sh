@@ -13,6 +13,11 @@
 #   run-qemu.sh canary BUILD_DIR OUT_DIR  detector canary boot (no hypervisor) ->
 #                                         OUT_DIR/console-canary.log
 #   run-qemu.sh shell  BUILD_DIR OUT_DIR  interactive shell on the serial console
+#   run-qemu.sh run    BUILD_DIR OUT_DIR  the test boot, but instead of the tests it
+#                                         runs the script GV_RUN in /data (a copy of
+#                                         the directory GV_FILES, if given), powers
+#                                         off and exits with the script's status;
+#                                         console -> OUT_DIR/console-run.log
 #
 # OUT_DIR holds the built selftests (selftests/) and canary module (canary/).
 #
@@ -23,7 +28,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$GV_ROOT/scripts/dt-lib.sh"
 
-MODE=${1:?usage: run-qemu.sh test|canary|shell BUILD_DIR OUT_DIR}
+MODE=${1:?usage: run-qemu.sh test|canary|shell|run BUILD_DIR OUT_DIR}
 B=${2:?build dir}
 OUT=${3:?output dir}
 TIMEOUT=${GV_QEMU_TIMEOUT:-1800}
@@ -35,7 +40,7 @@ OUT=$(cd "$OUT" && pwd)
 MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -nic none)
 HYP=
 case $MODE in
-test | shell)
+test | shell | run)
 	# gzhyp at EL2 (QEMU's PSCI over SMC, no EL3 firmware). CPU features
 	# gzhyp does not switch for guests are off, pinned so that a newer QEMU
 	# cannot add state silently; gzhyp refuses to start if one is there.
@@ -46,7 +51,7 @@ test | shell)
 	"$GV_ROOT/scripts/build-hyp.sh" "$OUT/gzhyp.bin"
 	;;
 canary) ;;
-*) die "unknown mode $MODE (test, canary or shell)" ;;
+*) die "unknown mode $MODE (test, canary, shell or run)" ;;
 esac
 
 # --- initramfs ---
@@ -96,6 +101,15 @@ if [ "$MODE" = test ]; then
 		echo "no crosvm at $crosvm: set CROSVM to a static aarch64 crosvm built with --features geniezone (README)" >"$e2e/MISSING"
 	fi
 fi
+if [ "$MODE" = run ]; then
+	[ -n "${GV_RUN:-}" ] && [ -f "$GV_RUN" ] || die "run mode: GV_RUN must name a script (make qemu RUN=script)"
+	mkdir -p "$root/run" "$root/data"
+	install -m 0755 "$GV_RUN" "$root/run/script"
+	if [ -n "${GV_FILES:-}" ]; then
+		[ -d "$GV_FILES" ] || die "run mode: GV_FILES=$GV_FILES is not a directory"
+		cp -r "$GV_FILES/." "$root/data/"
+	fi
+fi
 (cd "$root" && find . -print0 | cpio --null -o -H newc -R 0:0 --quiet) >"$OUT/initramfs.cpio"
 
 # --- device tree ---
@@ -124,10 +138,40 @@ if [ "$MODE" = shell ]; then
 	exec "${QEMU[@]}"
 fi
 
-log "booting the test kernel in QEMU, mode $MODE (timeout ${TIMEOUT}s)"
+CON="$OUT/console-$MODE.log"
+
+# While QEMU runs: each suite's exit status as it finishes, and a line at
+# least every 30 s.
+watch_suites() { # qemu pid
+	local seen=0 t=0 n
+	while kill -0 "$1" 2>/dev/null; do
+		sleep 1
+		t=$((t + 1))
+		n=$(grep -ac '^@@GV end' "$CON" || true)
+		if [ "$n" -gt "$seen" ]; then
+			grep -a '^@@GV end' "$CON" | tr -d '\r' | sed -n "$((seen + 1)),${n}p" |
+				while read -r _ _ name st; do
+					log "  finished $name (exit ${st#rc=}) at ${t} s"
+				done
+			seen=$n
+		fi
+		[ $((t % 30)) -ne 0 ] || log "QEMU ($MODE) running for ${t} s, $seen suites finished"
+	done
+}
+
+log "booting the test kernel in QEMU, mode $MODE (timeout ${TIMEOUT}s, console: $CON)"
 start=$(date +%s)
 rc=0
-timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$OUT/console-$MODE.log" 2>&1 || rc=$?
+timeout --foreground -k 10 "$TIMEOUT" "${QEMU[@]}" </dev/null >"$CON" 2>&1 &
+qpid=$!
+watch_suites "$qpid"
+wait "$qpid" || rc=$?
 log "QEMU ran $(($(date +%s) - start)) s (rc=$rc)"
 [ $rc -ne 124 ] || log "QEMU timed out after ${TIMEOUT}s"
+if [ "$MODE" = run ]; then
+	st=$(grep -a '^@@GV run rc=' "$CON" | tr -d '\r' | tail -1)
+	[ -n "$st" ] || die "the script did not finish (see $CON)"
+	log "script exited with ${st#@@GV run rc=} (console: $CON)"
+	exit "${st#@@GV run rc=}"
+fi
 exit 0
