@@ -49,6 +49,35 @@ pub fn cpu_index() -> usize {
     read_sysreg!("tpidr_el2") as usize
 }
 
+/// Affinity fields of `MPIDR_EL1` (Aff3, Aff2, Aff1, Aff0).
+const MPIDR_AFF: u64 = 0xff_00ff_ffff;
+
+/// This physical CPU's affinity (`MPIDR_EL1` read at EL2 is the physical one; EL1 reads
+/// `VMPIDR_EL2`).
+pub fn mpidr() -> u64 {
+    read_sysreg!("mpidr_el1") & MPIDR_AFF
+}
+
+/// Sends SGI 0, the host's reschedule IPI (Linux's `IPI_RESCHEDULE`), to the physical CPU
+/// with affinity `mpidr`. A CPU running a guest takes it at EL2 and exits to the host (an
+/// IRQ exit), so the vCPU re-enters with what changed for it; a CPU in the host takes a
+/// spurious reschedule, which the host allows for. This is KVM's kick (`kvm_vcpu_kick`
+/// sends the same IPI).
+pub fn kick(mpidr: u64) {
+    let aff0 = mpidr & 0xff;
+    // ICC_SGI1R_EL1 targets Aff0 0..15 without a range selector; QEMU's virt has no more.
+    if aff0 >= 16 {
+        return;
+    }
+    let sgi = (1 << aff0)
+        | ((mpidr >> 8) & 0xff) << 16
+        | ((mpidr >> 16) & 0xff) << 32
+        | ((mpidr >> 32) & 0xff) << 48;
+    dsb_ishst();
+    write_sysreg!("icc_sgi1r_el1", sgi);
+    isb();
+}
+
 /// Instruction synchronisation barrier.
 pub fn isb() {
     // SAFETY: A barrier has no memory effect beyond ordering.

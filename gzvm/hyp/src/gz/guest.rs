@@ -263,6 +263,7 @@ fn sysreg(frame: &mut Frame, vm: &mut Vm, me: usize, esr: u64) -> Then {
             0
         };
         vm.vgic.send_sgi(targets, id);
+        vm.kick(targets & !(1 << me));
         frame.elr += 4;
         // Another vCPU may be idle in the driver: have every vCPU woken (v13 24/25).
         return if targets & !(1 << me) != 0 {

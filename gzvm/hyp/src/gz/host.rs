@@ -136,7 +136,11 @@ fn dispatch(n: u64, a: &[u64; 7]) -> R<[u64; 3]> {
             if a[1] >= super::vgic::NR_SPIS as u64 || a[2] > 1 {
                 return Err(status::INVALID_ARGS);
             }
-            vm.vgic.set_line(0, a[1] as usize + 32, a[2] == 1);
+            let id = a[1] as usize + 32;
+            vm.vgic.set_line(0, id, a[2] == 1);
+            if a[2] == 1 {
+                vm.kick(vm.vgic.spi_targets(id));
+            }
             Ok([0; 3])
         }
         func::SET_ONE_REG => {

@@ -161,6 +161,18 @@ impl Vgic {
         true
     }
 
+    /// The vCPUs (a bit mask) an SPI is delivered to: its target, or vCPU 0 while the target
+    /// is offline (as [`Self::flush`] delivers it).
+    pub fn spi_targets(&self, id: usize) -> u8 {
+        let Some(irq) = self.spis.get(id.wrapping_sub(32)) else {
+            return 0;
+        };
+        match vcpu_bit(irq.target) {
+            bit if self.online & bit != 0 => bit,
+            _ => 1,
+        }
+    }
+
     /// Makes SGI `id` pending on the vCPUs in `targets`.
     pub fn send_sgi(&mut self, targets: u8, id: usize) {
         for c in 0..MAX_VCPUS {
@@ -205,7 +217,7 @@ impl Vgic {
     fn deliverable(&self, cpu: usize, id: usize, irq: &Irq) -> bool {
         let to_me = id < 32
             || usize::from(irq.target) == cpu
-            || self.online & (1 << irq.target) == 0 && cpu == 0;
+            || self.online & vcpu_bit(irq.target) == 0 && cpu == 0;
         to_me && irq.enabled && irq.pending() && !irq.in_lr && self.ctlr & 2 != 0
     }
 
@@ -454,4 +466,10 @@ impl Vgic {
             _ => 0,
         }
     }
+}
+
+/// The bit of vCPU `i` in a vCPU mask; none for a number past the last vCPU (`IROUTER`
+/// takes any Aff0 the guest writes).
+fn vcpu_bit(i: u8) -> u8 {
+    1u8.checked_shl(i.into()).unwrap_or(0)
 }

@@ -4,6 +4,8 @@
 
 use core::sync::atomic::Ordering::Relaxed;
 
+use crate::arch;
+
 use super::{
     abi::{self, cap, ext, status},
     context::Ctx,
@@ -62,6 +64,8 @@ pub struct Vcpu {
     pub pending: Pending,
     /// On a CPU now (its `ctx` is in that CPU's per-CPU state).
     pub running: bool,
+    /// Affinity of the physical CPU it runs on (valid while `running`).
+    pub mpidr: u64,
     /// The hypervisor set CNTV_CTL.IMASK to hold the guest's timer interrupt back.
     pub timer_masked: bool,
 }
@@ -143,6 +147,7 @@ impl Vm {
             wfi: false,
             pending: Pending::None,
             running: false,
+            mpidr: 0,
             timer_masked: false,
         });
         self.vgic.add_cpu(i);
@@ -318,6 +323,17 @@ impl Vm {
             .map(|b| b >> 12)
             .into_iter()
             .chain(vcpus.flat_map(|v| [v.run_pa >> 12, (v.run_pa >> 12) + 1]))
+    }
+
+    /// Makes the vCPUs in `targets` that run on another physical CPU exit, so they see an
+    /// interrupt made pending for them (see [`arch::kick`]).
+    pub fn kick(&self, targets: u8) {
+        for (i, v) in self.vcpus.iter().enumerate() {
+            match v {
+                Some(v) if targets & (1 << i) != 0 && v.running => arch::kick(v.mpidr),
+                _ => {}
+            }
+        }
     }
 
     /// Unmaps up to `batch` pages (DESTROY_VM); whether none are left.

@@ -189,6 +189,7 @@ pub fn run(frame: &mut Frame, t: u64) -> Result<(), i64> {
     let v = vm.vcpu(i)?;
     v.wfi = false;
     v.running = true;
+    v.mpidr = crate::arch::mpidr();
     v.timer_masked = masked;
     drop(h);
     enter(
