@@ -90,6 +90,24 @@ guest_undef:
 guest_undef_end:
 
 /*
+ * Read PMCR_EL0 and MDSCR_EL1, write MDSCR_EL1 and read it back (x0, x1,
+ * x3), then report with a store to MMIO_BASE. The PMU and the debug
+ * registers are the host's: the hypervisor makes them read as zero and
+ * ignore writes.
+ */
+	.global guest_pmu_debug, guest_pmu_debug_end
+guest_pmu_debug:
+	mrs	x0, pmcr_el0
+	mrs	x1, mdscr_el1
+	movz	x2, #0x8000
+	msr	mdscr_el1, x2
+	mrs	x3, mdscr_el1
+	movz	x4, #0x1000, lsl #16
+	str	x0, [x4]
+	b	.
+guest_pmu_debug_end:
+
+/*
  * Memory walk: x0 = base, x1 = bytes, x2 = stride. Writes each address
  * to itself, reads every one back, and reports the number of mismatches
  * (0 expected) to MMIO_BASE, then shuts down.

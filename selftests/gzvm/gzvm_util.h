@@ -68,6 +68,7 @@ GUEST_PROG(relinquish);
 GUEST_PROG(ptp);
 GUEST_PROG(irq);
 GUEST_PROG(ioevent);
+GUEST_PROG(pmu_debug);
 
 struct guest {
 	int dev, vm, vcpu;

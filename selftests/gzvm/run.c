@@ -156,6 +156,28 @@ TEST(undefined_instruction_is_internal_error)
 	guest_teardown(&g);
 }
 
+/*
+ * The guest can neither read the host's PMU and debug state nor change it:
+ * PMCR_EL0 (whose N field a real PMU sets) and MDSCR_EL1 read as zero, and
+ * a write to MDSCR_EL1 is ignored.
+ */
+TEST(pmu_and_debug_registers_are_not_the_hosts)
+{
+	__u64 pmcr = 1, mdscr = 1, after = 1;
+	struct guest g;
+
+	ASSERT_EQ(0, guest_setup(&g, RAM_SIZE, PROG(pmu_debug)));
+	ASSERT_EQ(0, guest_run(&g));
+	ASSERT_EQ(GZVM_EXIT_MMIO, g.run.exit_reason);
+	ASSERT_EQ(0, get_reg(g.vcpu, REG_X(0), &pmcr));
+	ASSERT_EQ(0, get_reg(g.vcpu, REG_X(1), &mdscr));
+	ASSERT_EQ(0, get_reg(g.vcpu, REG_X(3), &after));
+	EXPECT_EQ(0, pmcr);
+	EXPECT_EQ(0, mdscr);
+	EXPECT_EQ(0, after);
+	guest_teardown(&g);
+}
+
 TEST(pc_outside_ram_is_internal_error)
 {
 	struct guest g;

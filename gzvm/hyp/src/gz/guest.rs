@@ -239,8 +239,9 @@ fn data_abort(frame: &mut Frame, vm: &mut Vm, me: usize, run_pa: u64, esr: u64) 
     Then::Exit(exit::MMIO)
 }
 
-/// A trapped system register access: SGI generation is emulated, everything else is
-/// undefined for the guest.
+/// A trapped system register access: SGI generation is emulated; the PMU and debug
+/// registers (trapped by `MDCR_EL2`, the host's and not switched) read as zero and ignore
+/// writes, as for a CPU without them; everything else is undefined for the guest.
 fn sysreg(frame: &mut Frame, vm: &mut Vm, me: usize, esr: u64) -> Then {
     let iss = esr & 0x1ff_ffff;
     let op0 = (iss >> 20) & 3;
@@ -250,6 +251,17 @@ fn sysreg(frame: &mut Frame, vm: &mut Vm, me: usize, esr: u64) -> Then {
     let rt = ((iss >> 5) & 0x1f) as usize;
     let crm = (iss >> 1) & 0xf;
     let read = iss & 1 != 0;
+    // Debug registers are all op0 = 2; the PMU's are (3, 0 or 3, 9, 12..14) and the event
+    // counters (3, 3, 14, 8..15).
+    let pmu =
+        op0 == 3 && (crn == 9 && (12..=14).contains(&crm) || op1 == 3 && crn == 14 && crm >= 8);
+    if op0 == 2 || pmu {
+        if read && rt != 31 {
+            frame.x[rt] = 0;
+        }
+        frame.elr += 4;
+        return Then::Resume;
+    }
     // ICC_SGI1R_EL1 (3, 0, 12, 11, 5), written.
     if (op0, op1, crn, crm, op2) == (3, 0, 12, 11, 5) && !read {
         let v = if rt == 31 { 0 } else { frame.x[rt] };

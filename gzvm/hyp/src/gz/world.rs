@@ -52,6 +52,10 @@ const IDLE: SpinLock<PerCpu> = SpinLock::new(PerCpu {
 /// Per-CPU state; only its own CPU locks an entry (traps do not nest at EL2).
 pub static PERCPU: [SpinLock<PerCpu>; MAX_CPUS] = [IDLE; MAX_CPUS];
 
+/// `MDCR_EL2` traps while a guest runs: TPMCR (5), TPM (6), TDA (9), TDOSA (10), TDRA (11):
+/// PMU, debug, OS lock and debug ROM registers.
+const MDCR_GUEST_TRAPS: u64 = (1 << 5) | (1 << 6) | (1 << 9) | (1 << 10) | (1 << 11);
+
 /// `HCR_EL2` while a guest runs: stage 2; physical interrupts and SErrors to EL2 and
 /// virtual ones to the guest; WFI, SMC, implementation-defined and auxiliary control
 /// registers trapped.
@@ -233,6 +237,9 @@ fn enter(frame: &mut Frame, cur: Cur, vttbr: u64, gicr: u64) {
     write_sysreg!("vttbr_el2", vttbr);
     // EL1 may read the physical counter but not use the physical timer.
     write_sysreg!("cnthctl_el2", 0b01);
+    // The PMU and the debug registers are the host's and are not switched: the guest's
+    // accesses trap (and read as zero, see `guest::sysreg`).
+    write_sysreg!("mdcr_el2", read_sysreg!("mdcr_el2") | MDCR_GUEST_TRAPS);
     write_sysreg!("hcr_el2", HCR_GUEST);
     arch::isb();
     *frame = cur.ctx.frame;
@@ -253,6 +260,7 @@ pub fn exit(pc: &mut PerCpu, frame: &mut Frame, reason: u32) {
     write_sysreg!("vttbr_el2", 0);
     write_sysreg!("vmpidr_el2", read_sysreg!("mpidr_el1"));
     write_sysreg!("cnthctl_el2", 0b11);
+    write_sysreg!("mdcr_el2", read_sysreg!("mdcr_el2") & !MDCR_GUEST_TRAPS);
     context::load_el1(&pc.host_el1);
     *frame = pc.host;
     frame.x[..4].copy_from_slice(&[0, u64::from(reason), 0, 0]);
