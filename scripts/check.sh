@@ -3,7 +3,8 @@
 #
 # The whole test suite: set up, build the test kernel with the drivers
 # in-tree, run the static gates and the kernel config checks, boot QEMU with
-# every kselftest and KUnit suite, and print per-suite results and
+# every kselftest and KUnit suite, check the hosts' sysctl baseline in the
+# canary boot, and print per-suite results and
 # "N passed, M failed, K skipped".
 
 set -euo pipefail
@@ -28,13 +29,15 @@ t_build=$(date +%s)
 
 rm -f "$OUT"/console-*.log
 "$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
+rm -f "$OUT/sysctl.tap"
 "$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
+"$GV_ROOT/scripts/check-sysctl.sh" "$OUT/console-canary.log" "$B/.config" >"$OUT/sysctl.tap" || true
 t_sim=$(date +%s)
 "$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$OUT"
 t_run=$(date +%s)
 
 args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
-	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log")
+	--tap "sysctl=$OUT/sysctl.tap" --tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")
 done

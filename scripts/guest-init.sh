@@ -80,11 +80,44 @@ dump_dmesg() {
 	echo "@@GV end dmesg rc=0"
 }
 
+# The sysctl.d files in /etc/sysctl.d, in order, as TAP: one test point per
+# key. A key with a leading "-" may be absent (the feature is off in this
+# kernel): that is a SKIP; a key that exists must take the value.
+apply_sysctl() {
+	cat /etc/sysctl.d/*.conf | sed 's/[#;].*//; /^[[:space:]]*$/d' >/tmp/sysctl.want
+	echo "TAP version 13"
+	echo "1..$(wc -l </tmp/sysctl.want)"
+	i=0
+	while IFS='=' read -r key val; do
+		i=$((i + 1))
+		key=$(printf '%s' "$key" | tr -d ' \t')
+		val=$(printf '%s' "$val" | sed 's/^[[:space:]]*//; s/[[:space:]]*$//')
+		opt=
+		case $key in -*) opt=1 key=${key#-} ;; esac
+		f=/proc/sys/$(echo "$key" | tr . /)
+		if [ ! -e "$f" ]; then
+			if [ -n "$opt" ]; then
+				echo "ok $i $key # SKIP not in this kernel"
+			else
+				echo "not ok $i $key = $val # no $f"
+			fi
+		elif echo "$val" 2>/tmp/sysctl.err >"$f" && [ "$(cat "$f")" = "$val" ]; then
+			echo "ok $i $key = $val"
+		else
+			echo "not ok $i $key = $val # $(cat "$f" 2>&1) $(cat /tmp/sysctl.err)"
+		fi
+	done </tmp/sysctl.want
+}
+
 if [ "$mode" = canary ]; then
 	# Detector canary: a module that commits each bug class on purpose.
 	suite boot canary insmod /lib/modules/canary/gv_canary.ko
 	dump_kmemleak
 	dump_dmesg
+	# After the canary (the baseline's warn_limit and kptr_restrict would
+	# change what it reports): the host sysctl baseline, then the dump.
+	suite sysctl baseline apply_sysctl
+	suite sysctl dump sh -c 'sysctl -a 2>/dev/null'
 	echo "@@GV done"
 	poweroff -f
 fi

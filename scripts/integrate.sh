@@ -107,3 +107,42 @@ replace_block "$KSRC/rust/uapi/uapi_helper.h" '#include <uapi/linux/gzvm.h>'
 
 include_block "$KSRC/rust/helpers/helpers.c" helpers c
 include_block "$KSRC/rust/bindings/bindings_helper.h" bindings h
+
+# Documentation: every .rst and .yaml file under our Documentation/ becomes a
+# symlink at the same path in the kernel tree (device-tree bindings where
+# `make dt_binding_check` finds them, reStructuredText where `make htmldocs`
+# does); a file of the kernel's own is never replaced. The index pages of
+# the kernel's books get a toctree line for each of our pages, and the
+# vendor-prefix registry our prefix (scripts/vendor-prefixes.py).
+while IFS= read -r -d '' f; do
+	rel=${f#"$GV_ROOT"/}
+	dst=$KSRC/$rel
+	if [ -e "$dst" ] && [ ! -L "$dst" ]; then
+		die "$dst is a file of the kernel tree; $rel must not replace it"
+	fi
+	mkdir -p "$(dirname "$dst")"
+	ln -sfn "$f" "$dst"
+done < <(find "$GV_ROOT/Documentation" -type f \( -name '*.rst' -o -name '*.yaml' \) -print0)
+# Links to files we no longer have (a renamed page) go.
+find "$KSRC/Documentation" -type l -lname "$GV_ROOT/Documentation/*" ! -exec test -e {} \; \
+	-delete
+
+# toctree_add INDEX AFTER ENTRY: add "   ENTRY" to INDEX's toctree, after the
+# line "   AFTER", unless it is there.
+toctree_add() {
+	local index=$KSRC/Documentation/$1 tmp
+	grep -qxF "   $3" "$index" && return
+	grep -qxF "   $2" "$index" || die "$index has no toctree line '$2' to add '$3' after"
+	tmp=$(mktemp)
+	awk -v a="   $2" -v e="   $3" '{ print } $0 == a { print e }' "$index" >"$tmp"
+	cat "$tmp" >"$index"
+	rm -f "$tmp"
+}
+toctree_add virt/index.rst hyperv/index geniezone/index
+toctree_add virt/index.rst geniezone/index bpmp-host
+toctree_add driver-api/index.rst vfio vfio-platform-ext
+
+python3 "$GV_ROOT/scripts/vendor-prefixes.py" \
+	"$KSRC/Documentation/devicetree/bindings/vendor-prefixes.yaml" \
+	"$GV_ROOT/Documentation/devicetree/bindings/vendor-prefixes.yaml.add" ||
+	die "cannot add our vendor prefixes to the kernel's vendor-prefixes.yaml"
