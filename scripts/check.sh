@@ -25,6 +25,7 @@ t_build=$(date +%s)
 "$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
 "$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap" || true
 "$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
+"$GV_ROOT/scripts/check-docs.sh" "$KSRC" >"$OUT/docs.tap" || true
 "$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
 
 rm -f "$OUT"/console-*.log
@@ -36,7 +37,7 @@ t_sim=$(date +%s)
 "$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$OUT"
 t_run=$(date +%s)
 
-args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
+args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap" --tap "docs=$OUT/docs.tap"
 	--tap "sysctl=$OUT/sysctl.tap" --tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log")
 for t in $(cat "$OUT/selftests/list"); do
 	args+=(--kselftest "$t")

@@ -3,14 +3,18 @@
 #
 # Place the project into a kernel source tree: one symlink for the drivers
 # (drivers/ghaf_virt -> project root, whose Kbuild lists the driver folders),
-# one for the uapi header, one idempotent line each in drivers/Kconfig,
+# one for each uapi header, one idempotent line each in drivers/Kconfig,
 # drivers/Makefile and rust/bindgen_parameters (a bindgen layout fix, below),
 # and the project's kernel-crate additions (rust/):
 #  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
 #    declaration in rust/kernel/lib.rs, through a symlink
 #    rust/kernel/ghaf_virt -> our rust/kernel),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
-#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h.
+#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h;
+# and the documentation: every file of our Documentation/ (reStructuredText
+# and device-tree bindings) as a symlink at the same path, a toctree line for
+# each page in the kernel's index pages, and our vendor prefixes in
+# Documentation/devicetree/bindings/vendor-prefixes.yaml.
 # The generated blocks sit between marker lines and a file is only rewritten
 # when its content changes, so re-running rebuilds nothing and a changed
 # driver file rebuilds incrementally.
@@ -25,6 +29,8 @@ KSRC=${1:?usage: integrate.sh KSRC}
 
 ln -sfn "$GV_ROOT" "$KSRC/drivers/ghaf_virt"
 ln -sfn "$GV_ROOT/gzvm/include/uapi/linux/gzvm.h" "$KSRC/include/uapi/linux/gzvm.h"
+ln -sfn "$GV_ROOT/bpmp-virt/include/uapi/linux/bpmp_host_proxy.h" \
+	"$KSRC/include/uapi/linux/bpmp_host_proxy.h"
 
 if ! grep -q 'drivers/ghaf_virt/drivers/Kconfig' "$KSRC/drivers/Kconfig"; then
 	# Source our menu just before the final endmenu.

@@ -25,7 +25,8 @@
 
 /**
  * struct bpmp_proxy_wire_message - one BPMP request and its answer
- * @mrq: message request number, an MRQ_* of <soc/tegra/bpmp-abi.h>
+ * @mrq: message request number (MRQ_PING, MRQ_CLK, ... of
+ *	<soc/tegra/bpmp-abi.h>)
  * @reserved0: must be 0
  * @tx: the request
  * @tx.data: user pointer to the request's bytes

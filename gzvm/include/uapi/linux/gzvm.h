@@ -45,7 +45,7 @@
 /**
  * struct gzvm_memory_region - argument of GZVM_SET_MEMORY_REGION
  * @slot: memory slot number
- * @flags: GZVM_USER_MEM_REGION_* purpose flags
+ * @flags: purpose flags, GZVM_USER_MEM_REGION_GUEST_MEM and friends
  * @guest_phys_addr: guest physical address of the slot
  * @memory_size: size of the slot in bytes
  *
@@ -71,7 +71,7 @@ struct gzvm_memory_region {
 /**
  * struct gzvm_userspace_memory_region - argument of GZVM_SET_USER_MEMORY_REGION
  * @slot: memory slot number, below GZVM_MAX_MEM_REGION
- * @flags: GZVM_USER_MEM_REGION_* purpose of the memory
+ * @flags: purpose of the memory, GZVM_USER_MEM_REGION_GUEST_MEM and friends
  * @guest_phys_addr: guest physical address the slot starts at
  * @memory_size: size in bytes; must match the mapping at @userspace_addr
  * @userspace_addr: start of the VMM's mapping that backs the slot
@@ -224,9 +224,10 @@ struct gzvm_vcpu_run {
 
 /**
  * struct gzvm_enable_cap - argument of GZVM_ENABLE_CAP
- * @cap: a GZVM_CAP_* capability
- * @args: its arguments; for GZVM_CAP_PROTECTED_VM, @args[0] is a
- *	GZVM_CAP_PVM_* sub-command
+ * @cap: the capability, such as GZVM_CAP_PROTECTED_VM
+ * @args: its arguments; for GZVM_CAP_PROTECTED_VM, the first is the
+ *	sub-command (GZVM_CAP_PVM_SET_PVMFW_GPA, GZVM_CAP_PVM_GET_PVMFW_SIZE
+ *	or GZVM_CAP_PVM_SET_PROTECTED_VM)
  */
 struct gzvm_enable_cap {
 	__u64 cap;
@@ -238,7 +239,7 @@ struct gzvm_enable_cap {
 
 /**
  * struct gzvm_one_reg - argument of GZVM_GET_ONE_REG and GZVM_SET_ONE_REG
- * @id: register id in the KVM arm64 encoding (GZVM_REG_*)
+ * @id: register id in the KVM arm64 encoding (GZVM_REG_ARM64 and friends)
  * @addr: user address of the value; its size comes from @id
  */
 struct gzvm_one_reg {
@@ -304,7 +305,7 @@ enum {
  * @addr: guest physical address of the MMIO write
  * @len: access size in bytes: 0 (any), 1, 2, 4 or 8
  * @fd: eventfd to signal
- * @flags: GZVM_IOEVENTFD_FLAG_*
+ * @flags: GZVM_IOEVENTFD_FLAG_DATAMATCH, GZVM_IOEVENTFD_FLAG_DEASSIGN
  * @pad: must be zero
  */
 struct gzvm_ioeventfd {
