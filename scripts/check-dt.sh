@@ -2,8 +2,16 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Device-tree check, reported as TAP on stdout:
-#  - every binding in dt-overlays/bindings/ is a valid dt-schema
-#    (dt-doc-validate) and its example validates against the schemas;
+#  - the kernel's own `make dt_binding_check` passes, without a diagnostic,
+#    on our bindings for the kernel tree (Documentation/devicetree/bindings/,
+#    which scripts/integrate.sh links into it) and on the kernel's
+#    vendor-prefixes.yaml with our prefixes added;
+#  - every vendor prefix of a compatible in our bindings and overlays is
+#    registered in that vendor-prefixes.yaml;
+#  - every binding, those for the kernel tree and the test-only ones in
+#    dt-overlays/bindings/ (models that exist only in test kernels), is a
+#    valid dt-schema (dt-doc-validate) and its example validates against the
+#    schemas;
 #  - every overlay in dt-overlays/overlays.list builds with cpp + dtc -@
 #    without a warning, applies with fdtoverlay to each of its base DTBs
 #    (kernel-tree DTBs built with symbols, QEMU's dumped `virt` DTB), and
@@ -21,7 +29,7 @@ set -uo pipefail
 
 KSRC=${1:?usage: check-dt.sh KSRC WORKDIR}
 W=${2:?work dir}
-BINDINGS="$GV_ROOT/dt-overlays/bindings"
+KBINDINGS=Documentation/devicetree/bindings
 LIST="$GV_ROOT/dt-overlays/overlays.list"
 REJECT="$GV_ROOT/dt-overlays/tests/reject"
 
@@ -61,20 +69,75 @@ mkdir -p "$SCH"
 if [ ! -s "$SCH/upstream.json" ]; then
 	log "processing the kernel's binding schemas with dt-mk-schema (once per kernel and dtschema version)"
 	newdiag
+	# The kernel's own files only: ours are links into this checkout.
+	find "$KSRC/Documentation/devicetree/bindings" -type f -name '*.yaml' \
+		! -name 'processed-schema*' >"$SCH/upstream.list"
 	"$GV_VENV/bin/dt-mk-schema" -j -o "$SCH/upstream.json.new" \
-		"$KSRC/Documentation/devicetree/bindings" 2>"$d" ||
+		@"$SCH/upstream.list" 2>"$d" ||
 		bail "dt-mk-schema on $KSRC/Documentation/devicetree/bindings" "$d"
 	mv "$SCH/upstream.json.new" "$SCH/upstream.json"
 fi
 
-mapfile -t YAMLS < <(cd "$GV_ROOT" && find dt-overlays/bindings -name '*.yaml' | sort)
+mapfile -t KYAMLS < <(cd "$GV_ROOT" && find "$KBINDINGS" -name '*.yaml' | sort)
+mapfile -t YAMLS < <(cd "$GV_ROOT" && { printf '%s\n' "${KYAMLS[@]}"
+	find dt-overlays/bindings -name '*.yaml' | sort; })
+# bname FILE: how test points name a binding.
+bname() {
+	case $1 in
+	"$KBINDINGS"/*) echo "${1#"$KBINDINGS"/}" ;;
+	*) echo "test-only ${1#dt-overlays/bindings/}" ;;
+	esac
+}
+
+# --- the kernel's dt_binding_check on ours ---
+newdiag
+if "$GV_ROOT/scripts/integrate.sh" "$KSRC" 2>"$d"; then
+	files=vendor-prefixes.yaml
+	for y in "${KYAMLS[@]}"; do
+		files+=":${y#"$KBINDINGS"/}"
+	done
+	log "make dt_binding_check on our bindings (minutes when a binding changed)"
+	rc=0
+	PATH="$GV_VENV/bin:$PATH" make -C "$KSRC" O="$GV_CACHE/dt-binding-check" \
+		dt_binding_check DT_SCHEMA_FILES="$files" >"$W/dt_binding_check.log" 2>&1 || rc=$?
+	# Anything but make's and kbuild's progress lines is a diagnostic.
+	grep -v -e '^make\(\[[0-9]*\]\)\?: \(Entering\|Leaving\) directory' \
+		-e '^  [A-Z][A-Z ]*\(\[[A-Z]\]\)\? \+[^ ]\+$' \
+		"$W/dt_binding_check.log" >"$d"
+	if [ $rc = 0 ] && [ ! -s "$d" ]; then
+		point ok "make dt_binding_check DT_SCHEMA_FILES=$files"
+	else
+		echo "exit code $rc" >>"$d"
+		point fail "make dt_binding_check DT_SCHEMA_FILES=$files" "$d"
+	fi
+else
+	point fail "scripts/integrate.sh places our bindings in the kernel tree" "$d"
+fi
+
+# --- vendor prefixes ---
+newdiag
+VP=$KSRC/Documentation/devicetree/bindings/vendor-prefixes.yaml
+# Vendor prefixes of compatibles (quoted, or YAML const/enum/list items) and
+# of vendor properties (a line starting with "<vendor>,<name>").
+(cd "$GV_ROOT" && cat "${YAMLS[@]}" dt-overlays/*.dtso) |
+	grep -oE '(^ *(- *)?((const|enum): *)?|")[a-zA-Z0-9-]+,[a-zA-Z0-9#]' |
+	sed -E 's/^ *(- *)?((const|enum): *)?//; s/"//; s/,.*//' | sort -u >"$W/vendors"
+while read -r v; do
+	grep -qF "  \"^$v,.*\":" "$VP" || echo "vendor prefix \"$v\" is not in $VP"
+done <"$W/vendors" >"$d"
+if [ -s "$W/vendors" ] && [ ! -s "$d" ]; then
+	point ok "vendor prefixes registered: $(tr '\n' ' ' <"$W/vendors")"
+else
+	point fail "vendor prefixes of our compatibles are registered" "$d"
+fi
+
 for y in "${YAMLS[@]}"; do
 	newdiag
 	if "$GV_VENV/bin/dt-doc-validate" -u "$KSRC/Documentation/devicetree/bindings" \
 		"$GV_ROOT/$y" >"$d" 2>&1 && [ ! -s "$d" ]; then
-		point ok "binding ${y#dt-overlays/bindings/} is a valid schema"
+		point ok "binding $(bname "$y") is a valid schema"
 	else
-		point fail "binding ${y#dt-overlays/bindings/} is a valid schema" "$d"
+		point fail "binding $(bname "$y") is a valid schema" "$d"
 	fi
 done
 
@@ -104,10 +167,10 @@ for y in "${YAMLS[@]}"; do
 	newdiag
 	if "$GV_VENV/bin/dt-extract-example" "$GV_ROOT/$y" >"$W/ex/$n.dts" 2>"$d" &&
 		gv_dt_overlay "$KSRC" "$W/ex/$n.dts" "$W/ex/$n.dtb" "${EXFLAGS[@]}" 2>"$d"; then
-		printf 'clean\t%s\t%s\n' "binding ${y#dt-overlays/bindings/} example validates" \
+		printf 'clean\t%s\t%s\n' "binding $(bname "$y") example validates" \
 			"$W/ex/$n.dtb" >>"$MANIFEST"
 	else
-		point fail "binding ${y#dt-overlays/bindings/} example validates" "$d"
+		point fail "binding $(bname "$y") example validates" "$d"
 	fi
 done
 

@@ -3,7 +3,8 @@
 #
 # The whole test suite: set up, build the test kernel with the drivers
 # in-tree, run the static gates and the kernel config checks, boot QEMU with
-# every kselftest and KUnit suite, and print per-suite results and
+# every kselftest and KUnit suite, check the hosts' sysctl baseline in the
+# canary boot, and print per-suite results and
 # "N passed, M failed, K skipped".
 #
 # Environment (make check T=... FAILED=1):
@@ -47,14 +48,15 @@ t_build=$(date +%s)
 "$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
 args=()
 if [ -z "$only" ]; then
-	log "host checks: gates, layouts, rust gates, configs, device trees, judge"
+	log "host checks: gates, layouts, rust gates, configs, device trees, docs, judge"
 	"$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
 	"$GV_ROOT/scripts/check-layouts.sh" "$KSRC" "$B" >"$OUT/layouts.tap" || true
 	"$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
 	"$GV_ROOT/scripts/check-configs.sh" "$KSRC" >"$OUT/configs.tap" || true
 	"$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
+	"$GV_ROOT/scripts/check-docs.sh" "$KSRC" >"$OUT/docs.tap" || true
 	"$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
-	for t in gates layouts rust-gates configs dt judge; do
+	for t in gates layouts rust-gates configs dt docs judge; do
 		args+=(--tap "$t=$OUT/$t.tap")
 	done
 fi
@@ -62,8 +64,10 @@ fi
 rm -f "$OUT"/console-*.log
 t_canary=$(date +%s)
 if [ -z "$only" ]; then
+	rm -f "$OUT/sysctl.tap"
 	"$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
-	args+=(--canary "$OUT/console-canary.log")
+	"$GV_ROOT/scripts/check-sysctl.sh" "$OUT/console-canary.log" "$B/.config" >"$OUT/sysctl.tap" || true
+	args+=(--canary "$OUT/console-canary.log" --tap "sysctl=$OUT/sysctl.tap")
 fi
 t_tests=$(date +%s)
 GV_ONLY=$only "$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"

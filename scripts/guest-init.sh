@@ -82,11 +82,52 @@ dump_dmesg() {
 	echo "@@GV end dmesg rc=0"
 }
 
+# The sysctl.d files in /etc/sysctl.d, in order, as TAP: one test point per
+# key. A key with a leading "-" may be absent (the feature is off in this
+# kernel): that is a SKIP; a key that exists must take the value. One awk
+# turns "[-]key = value" lines into "[-]key /proc/sys/path value"; the loop
+# uses shell builtins only (a process per key is slow under TCG).
+apply_sysctl() {
+	cat /etc/sysctl.d/*.conf | awk '{ sub(/[#;].*/, "") }
+		/=/ { k = $0; sub(/=.*/, "", k); v = $0; sub(/[^=]*=/, "", v)
+		      gsub(/[ \t]/, "", k); gsub(/^[ \t]+|[ \t]+$/, "", v)
+		      p = k; sub(/^-/, "", p); gsub(/\./, "/", p)
+		      print k, "/proc/sys/" p, v }' >/tmp/sysctl.want
+	echo "TAP version 13"
+	echo "1..$(wc -l </tmp/sysctl.want)"
+	i=0
+	while read -r key f val; do
+		i=$((i + 1))
+		opt=
+		case $key in -*) opt=1 key=${key#-} ;; esac
+		if [ ! -e "$f" ]; then
+			if [ -n "$opt" ]; then
+				echo "ok $i $key # SKIP not in this kernel"
+			else
+				echo "not ok $i $key = $val # no $f"
+			fi
+			continue
+		fi
+		got=
+		{ echo "$val" >"$f"; } 2>/dev/null
+		read -r got <"$f"
+		if [ "$got" = "$val" ]; then
+			echo "ok $i $key = $val"
+		else
+			echo "not ok $i $key = $val # reads back '$got'"
+		fi
+	done </tmp/sysctl.want
+}
+
 if [ "$mode" = canary ]; then
 	# Detector canary: a module that commits each bug class on purpose.
 	suite boot canary insmod /lib/modules/canary/gv_canary.ko
 	dump_kmemleak
 	dump_dmesg
+	# After the canary (the baseline's warn_limit and kptr_restrict would
+	# change what it reports): the host sysctl baseline, then the dump.
+	suite sysctl baseline apply_sysctl
+	suite sysctl dump sh -c 'sysctl -a 2>/dev/null'
 	echo "@@GV done"
 	poweroff -f
 fi

@@ -3,14 +3,18 @@
 #
 # Place the project into a kernel source tree: one symlink for the drivers
 # (drivers/ghaf_virt -> project root, whose Kbuild lists the driver folders),
-# one for the uapi header, one idempotent line each in drivers/Kconfig,
+# one for each uapi header, one idempotent line each in drivers/Kconfig,
 # drivers/Makefile and rust/bindgen_parameters (a bindgen layout fix, below),
 # and the project's kernel-crate additions (rust/):
 #  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
 #    declaration in rust/kernel/lib.rs, through a symlink
 #    rust/kernel/ghaf_virt -> our rust/kernel),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
-#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h.
+#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h;
+# and the documentation: every file of our Documentation/ (reStructuredText
+# and device-tree bindings) as a symlink at the same path, a toctree line for
+# each page in the kernel's index pages, and our vendor prefixes in
+# Documentation/devicetree/bindings/vendor-prefixes.yaml.
 # The generated blocks sit between marker lines and a file is only rewritten
 # when its content changes, so re-running rebuilds nothing and a changed
 # driver file rebuilds incrementally.
@@ -25,6 +29,8 @@ KSRC=${1:?usage: integrate.sh KSRC}
 
 ln -sfn "$GV_ROOT" "$KSRC/drivers/ghaf_virt"
 ln -sfn "$GV_ROOT/gzvm/include/uapi/linux/gzvm.h" "$KSRC/include/uapi/linux/gzvm.h"
+ln -sfn "$GV_ROOT/bpmp-virt/include/uapi/linux/bpmp_host_proxy.h" \
+	"$KSRC/include/uapi/linux/bpmp_host_proxy.h"
 
 if ! grep -q 'drivers/ghaf_virt/drivers/Kconfig' "$KSRC/drivers/Kconfig"; then
 	# Source our menu just before the final endmenu.
@@ -107,3 +113,42 @@ replace_block "$KSRC/rust/uapi/uapi_helper.h" '#include <uapi/linux/gzvm.h>'
 
 include_block "$KSRC/rust/helpers/helpers.c" helpers c
 include_block "$KSRC/rust/bindings/bindings_helper.h" bindings h
+
+# Documentation: every .rst and .yaml file under our Documentation/ becomes a
+# symlink at the same path in the kernel tree (device-tree bindings where
+# `make dt_binding_check` finds them, reStructuredText where `make htmldocs`
+# does); a file of the kernel's own is never replaced. The index pages of
+# the kernel's books get a toctree line for each of our pages, and the
+# vendor-prefix registry our prefix (scripts/vendor-prefixes.py).
+while IFS= read -r -d '' f; do
+	rel=${f#"$GV_ROOT"/}
+	dst=$KSRC/$rel
+	if [ -e "$dst" ] && [ ! -L "$dst" ]; then
+		die "$dst is a file of the kernel tree; $rel must not replace it"
+	fi
+	mkdir -p "$(dirname "$dst")"
+	ln -sfn "$f" "$dst"
+done < <(find "$GV_ROOT/Documentation" -type f \( -name '*.rst' -o -name '*.yaml' \) -print0)
+# Links to files we no longer have (a renamed page) go.
+find "$KSRC/Documentation" -type l -lname "$GV_ROOT/Documentation/*" ! -exec test -e {} \; \
+	-delete
+
+# toctree_add INDEX AFTER ENTRY: add "   ENTRY" to INDEX's toctree, after the
+# line "   AFTER", unless it is there.
+toctree_add() {
+	local index=$KSRC/Documentation/$1 tmp
+	grep -qxF "   $3" "$index" && return
+	grep -qxF "   $2" "$index" || die "$index has no toctree line '$2' to add '$3' after"
+	tmp=$(mktemp)
+	awk -v a="   $2" -v e="   $3" '{ print } $0 == a { print e }' "$index" >"$tmp"
+	cat "$tmp" >"$index"
+	rm -f "$tmp"
+}
+toctree_add virt/index.rst hyperv/index geniezone/index
+toctree_add virt/index.rst geniezone/index bpmp-host
+toctree_add driver-api/index.rst vfio vfio-platform-ext
+
+python3 "$GV_ROOT/scripts/vendor-prefixes.py" \
+	"$KSRC/Documentation/devicetree/bindings/vendor-prefixes.yaml" \
+	"$GV_ROOT/Documentation/devicetree/bindings/vendor-prefixes.yaml.add" ||
+	die "cannot add our vendor prefixes to the kernel's vendor-prefixes.yaml"

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 """Judge kernel-hardening-checker results against the accepted-FAIL list.
 
-Usage: khc-judge.py NAME KHC_JSON EXPECTED [--info]
+Usage: khc-judge.py NAME KHC_JSON EXPECTED [--info] [--type TYPE]
        khc-judge.py --lint EXPECTED NAME...
 
 KHC_JSON is the output of `kernel-hardening-checker -m json` for config NAME.
@@ -15,6 +15,7 @@ checker's option_name and desired_val, REASON says why the FAIL is accepted.
 A FAIL that no entry covers fails the judgement, and so does an entry for NAME
 that no longer FAILs (stale), so the list stays true. With --info the FAILs
 are only listed (for configs that are not hardened, like the test kernel).
+With --type only the checks of that type (kconfig, cmdline, sysctl) count.
 
 Prints `# ` diagnostic lines and a count line per check type; exits 1 on any
 unexpected or stale entry. --lint checks the list's syntax and that every
@@ -56,9 +57,12 @@ def lint(path, known):
     return 1 if errors else 0
 
 
-def judge(name, results_path, expected_path, info):
+def judge(name, results_path, expected_path, info, only=None):
     with open(results_path) as f:
-        results = json.load(f)
+        results = [r for r in json.load(f) if only is None or r['type'] == only]
+    if not results:
+        print(f'# no {only or ""} results in {results_path}')
+        return 1
     entries, errors = load_expected(expected_path)
     accepted = {(opt, want): (n, reason) for n, names, opt, want, reason in entries
                 if name in names}
@@ -107,9 +111,16 @@ def main():
         sys.exit(lint(args[1], set(args[2:])))
     info = '--info' in args
     args = [a for a in args if a != '--info']
+    only = None
+    if '--type' in args:
+        i = args.index('--type')
+        if i + 1 >= len(args):
+            sys.exit(__doc__)
+        only = args[i + 1]
+        del args[i:i + 2]
     if len(args) != 3:
         sys.exit(__doc__)
-    sys.exit(judge(*args, info))
+    sys.exit(judge(*args, info, only))
 
 
 if __name__ == '__main__':

@@ -57,9 +57,11 @@ esac
 # --- initramfs ---
 root="$OUT/initramfs"
 rm -rf "$root"
-mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules/gv,lib/modules/canary,selftests}
+mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,lib/modules/gv,lib/modules/canary,selftests,etc/sysctl.d}
 cp "$("$GV_ROOT/scripts/debian-fetch.sh" busybox)" "$root/bin/busybox"
 cp "$GV_ROOT/scripts/guest-init.sh" "$root/init"
+# The hosts' sysctl baseline, applied and checked in the canary boot.
+cp "$GV_ROOT"/configs/sysctl.d/*.conf "$root/etc/sysctl.d/"
 : >"$root/lib/modules/gv/order"
 # The hardened config enforces module signatures (MODULE_SIG_FORCE): sign the
 # copies with the build's own key, as `make modules_install` would.

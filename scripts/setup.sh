@@ -3,7 +3,8 @@
 #
 # Install everything the build and the QEMU test run need, idempotently:
 # the LLVM toolchain, kernel build dependencies, QEMU, dtc, the aarch64 cross
-# libc, Rust's rust-src, a pinned bindgen-cli and a pinned dtschema (in a
+# libc, Sphinx and yamllint (for the documentation and binding checks),
+# Rust's rust-src, a pinned bindgen-cli and a pinned dtschema (in a
 # virtualenv under the cache, never the system python). Nothing is installed
 # when it is already present, so a second run takes a few seconds.
 
@@ -17,6 +18,7 @@ APT_PKGS=(
 	python3 python3-venv perl make
 	qemu-system-arm device-tree-compiler
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+	python3-sphinx python3-yaml yamllint
 )
 
 as_root() {

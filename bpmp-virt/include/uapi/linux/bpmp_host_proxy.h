@@ -23,6 +23,23 @@
 /* Largest window of Ghaf's QEMU device (the driver refuses more than 120). */
 #define BPMP_HOST_PROXY_WINDOW		512
 
+/**
+ * struct bpmp_proxy_wire_message - one BPMP request and its answer
+ * @mrq: message request number (MRQ_PING, MRQ_CLK, ... of
+ *	<soc/tegra/bpmp-abi.h>)
+ * @reserved0: must be 0
+ * @tx: the request
+ * @tx.data: user pointer to the request's bytes
+ * @tx.size: length of the request, at most BPMP_HOST_PROXY_MSG_MAX
+ * @rx: the answer
+ * @rx.data: user pointer to the window the answer is copied to
+ * @rx.size: in: size of that window, at most BPMP_HOST_PROXY_MSG_MAX;
+ *	out: length of the answer
+ * @rx.ret: out: the firmware's return code, 0 or a negative BPMP error
+ * @rx.reserved0: must be 0
+ *
+ * 48 bytes, the same layout on every architecture.
+ */
 struct bpmp_proxy_wire_message {
 	__u32 mrq;		/* MRQ_* of <soc/tegra/bpmp-abi.h> */
 	__u32 reserved0;	/* must be 0 */

@@ -42,6 +42,16 @@
 #define GZVM_CHECK_EXTENSION		_IO(GZVM_IOC_MAGIC, 0x03)
 
 /* VM fd ioctls. */
+/**
+ * struct gzvm_memory_region - argument of GZVM_SET_MEMORY_REGION
+ * @slot: memory slot number
+ * @flags: purpose flags, GZVM_USER_MEM_REGION_GUEST_MEM and friends
+ * @guest_phys_addr: guest physical address of the slot
+ * @memory_size: size of the slot in bytes
+ *
+ * Kept for source compatibility only: the ioctl is defined but not handled
+ * (-ENOTTY), as upstream. Use GZVM_SET_USER_MEMORY_REGION.
+ */
 struct gzvm_memory_region {
 	__u32 slot;
 	__u32 flags;
@@ -58,6 +68,14 @@ struct gzvm_memory_region {
 #define GZVM_USER_MEM_REGION_PROTECT_FW	(1 << 1)
 #define GZVM_USER_MEM_REGION_STATIC_SWIOTLB	(1 << 2)
 
+/**
+ * struct gzvm_userspace_memory_region - argument of GZVM_SET_USER_MEMORY_REGION
+ * @slot: memory slot number, below GZVM_MAX_MEM_REGION
+ * @flags: purpose of the memory, GZVM_USER_MEM_REGION_GUEST_MEM and friends
+ * @guest_phys_addr: guest physical address the slot starts at
+ * @memory_size: size in bytes; must match the mapping at @userspace_addr
+ * @userspace_addr: start of the VMM's mapping that backs the slot
+ */
 struct gzvm_userspace_memory_region {
 	__u32 slot;
 	__u32 flags;
@@ -83,6 +101,13 @@ struct gzvm_userspace_memory_region {
 #define GZVM_IRQ_CPU_IRQ		0
 #define GZVM_IRQ_CPU_FIQ		1
 
+/**
+ * struct gzvm_irq_level - argument of GZVM_IRQ_LINE
+ * @irq: interrupt, encoded with GZVM_IRQ_LINE_TYPE, GZVM_IRQ_LINE_VCPU,
+ *	GZVM_IRQ_LINE_VCPU2 and GZVM_IRQ_LINE_NUM
+ * @status: the same word read as a status (unused by the driver)
+ * @level: 1 to raise the line, 0 to lower it
+ */
 struct gzvm_irq_level {
 	union {
 		__u32 irq;
@@ -100,6 +125,16 @@ enum gzvm_device_type {
 	GZVM_DEV_TYPE_MAX,
 };
 
+/**
+ * struct gzvm_create_device - argument of GZVM_CREATE_DEVICE
+ * @dev_type: an enum gzvm_device_type value
+ * @id: device id, chosen by the VMM
+ * @flags: device flags, passed to the hypervisor
+ * @dev_addr: guest physical address of the device's registers
+ * @dev_reg_size: size of the register window in bytes
+ * @attr_addr: user address of device attributes, or 0
+ * @attr_size: size of the attributes in bytes, at most one page
+ */
 struct gzvm_create_device {
 	__u32 dev_type;
 	__u32 id;
@@ -187,6 +222,13 @@ struct gzvm_vcpu_run {
 	};
 };
 
+/**
+ * struct gzvm_enable_cap - argument of GZVM_ENABLE_CAP
+ * @cap: the capability, such as GZVM_CAP_PROTECTED_VM
+ * @args: its arguments; for GZVM_CAP_PROTECTED_VM, the first is the
+ *	sub-command (GZVM_CAP_PVM_SET_PVMFW_GPA, GZVM_CAP_PVM_GET_PVMFW_SIZE
+ *	or GZVM_CAP_PVM_SET_PROTECTED_VM)
+ */
 struct gzvm_enable_cap {
 	__u64 cap;
 	__u64 args[5];
@@ -195,6 +237,11 @@ struct gzvm_enable_cap {
 #define GZVM_ENABLE_CAP			_IOW(GZVM_IOC_MAGIC, 0xa3, \
 					     struct gzvm_enable_cap)
 
+/**
+ * struct gzvm_one_reg - argument of GZVM_GET_ONE_REG and GZVM_SET_ONE_REG
+ * @id: register id in the KVM arm64 encoding (GZVM_REG_ARM64 and friends)
+ * @addr: user address of the value; its size comes from @id
+ */
 struct gzvm_one_reg {
 	__u64 id;
 	__u64 addr;
@@ -220,6 +267,15 @@ struct gzvm_one_reg {
 #define GZVM_IRQFD_FLAG_DEASSIGN	(1 << 0)
 #define GZVM_IRQFD_FLAG_RESAMPLE	(1 << 1)
 
+/**
+ * struct gzvm_irqfd - argument of GZVM_IRQFD
+ * @fd: eventfd whose signal injects the interrupt
+ * @gsi: interrupt to inject (an SPI)
+ * @flags: GZVM_IRQFD_FLAG_DEASSIGN, GZVM_IRQFD_FLAG_RESAMPLE
+ * @resamplefd: eventfd signalled when a level interrupt is acknowledged
+ *	(with GZVM_IRQFD_FLAG_RESAMPLE)
+ * @pad: must be zero
+ */
 struct gzvm_irqfd {
 	__u32 fd;
 	__u32 gsi;
@@ -243,6 +299,15 @@ enum {
 #define GZVM_IOEVENTFD_FLAG_DEASSIGN	(1 << gzvm_ioeventfd_flag_nr_deassign)
 #define GZVM_IOEVENTFD_VALID_FLAG_MASK	((1 << gzvm_ioeventfd_flag_nr_max) - 1)
 
+/**
+ * struct gzvm_ioeventfd - argument of GZVM_IOEVENTFD
+ * @datamatch: value a write must carry (with GZVM_IOEVENTFD_FLAG_DATAMATCH)
+ * @addr: guest physical address of the MMIO write
+ * @len: access size in bytes: 0 (any), 1, 2, 4 or 8
+ * @fd: eventfd to signal
+ * @flags: GZVM_IOEVENTFD_FLAG_DATAMATCH, GZVM_IOEVENTFD_FLAG_DEASSIGN
+ * @pad: must be zero
+ */
 struct gzvm_ioeventfd {
 	__u64 datamatch;
 	__u64 addr;
@@ -255,7 +320,11 @@ struct gzvm_ioeventfd {
 #define GZVM_IOEVENTFD			_IOW(GZVM_IOC_MAGIC, 0x79, \
 					     struct gzvm_ioeventfd)
 
-/* Where the guest's device tree lives (guest physical address). */
+/**
+ * struct gzvm_dtb_config - argument of GZVM_SET_DTB_CONFIG
+ * @dtb_addr: guest physical address of the guest's device tree
+ * @dtb_size: its size in bytes
+ */
 struct gzvm_dtb_config {
 	__u64 dtb_addr;
 	__u64 dtb_size;

@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Documentation check, reported as TAP on stdout:
+#  - the kernel's scripts/kernel-doc -none -Wall prints nothing for each of
+#    our uapi headers;
+#  - `make htmldocs` of the kernel books our pages are in (SPHINXDIRS), in
+#    the integrated tree, gives no Sphinx warning or error that names one
+#    of our pages or headers (the kernel's own pages are not held against
+#    us). Skipped, with the reason, when sphinx-build is missing.
+#
+#   check-docs.sh KSRC
+
+set -uo pipefail
+. "$(dirname "$0")/common.sh"
+
+KSRC=${1:?usage: check-docs.sh KSRC}
+W=$GV_CACHE/docs-check
+mkdir -p "$W"
+HEADERS=(gzvm/include/uapi/linux/gzvm.h bpmp-virt/include/uapi/linux/bpmp_host_proxy.h)
+BOOKS="virt driver-api"
+
+n=0
+out=()
+point() { # ok|fail|skip name [diagnostic lines]
+	n=$((n + 1))
+	case $1 in
+	ok) out+=("ok $n $2") ;;
+	skip) out+=("ok $n $2 # SKIP ${3:-}") ;;
+	*) out+=("not ok $n $2") ;;
+	esac
+	[ "$1" = skip ] || [ -z "${3:-}" ] || out+=("$3")
+}
+
+for h in "${HEADERS[@]}"; do
+	diag=$("$KSRC/scripts/kernel-doc" -none -Wall "$GV_ROOT/$h" 2>&1)
+	if [ -z "$diag" ] && grep -q '^/\*\*$' "$GV_ROOT/$h"; then
+		point ok "kernel-doc -none -Wall $h"
+	else
+		point fail "kernel-doc -none -Wall $h" "$(sed 's/^/# /' <<<"${diag:-no kernel-doc comment}")"
+	fi
+done
+
+if ! command -v sphinx-build >/dev/null; then
+	point skip "make htmldocs SPHINXDIRS=\"$BOOKS\"" "sphinx-build not found (scripts/setup.sh installs python3-sphinx)"
+elif ! "$GV_ROOT/scripts/integrate.sh" "$KSRC" 2>"$W/integrate.err"; then
+	point fail "scripts/integrate.sh places our pages in the kernel tree" "$(sed 's/^/# /' "$W/integrate.err")"
+else
+	log "make htmldocs SPHINXDIRS=\"$BOOKS\" (minutes)"
+	rc=0
+	make -C "$KSRC" O="$W/out" SPHINXDIRS="$BOOKS" htmldocs >"$W/htmldocs.log" 2>&1 || rc=$?
+	# Ours: our pages (linked into the tree) and our headers.
+	ours=$(cd "$GV_ROOT" && find Documentation -name '*.rst' | sed 's|^Documentation/||; s|\.rst$||')
+	pat=$(printf '%s\n' $ours "${HEADERS[@]##*/}" | sed 's/[.]/\\./g' | paste -sd'|')
+	diag=$(grep -E 'WARNING|ERROR|CRITICAL' "$W/htmldocs.log" | grep -E "$pat")
+	if [ $rc = 0 ] && [ -z "$diag" ]; then
+		point ok "make htmldocs SPHINXDIRS=\"$BOOKS\": no warning on our pages"
+	else
+		point fail "make htmldocs SPHINXDIRS=\"$BOOKS\"" \
+			"$(sed 's/^/# /' <<<"${diag:-exit code $rc; see $W/htmldocs.log}" | head -40)"
+	fi
+fi
+
+echo "TAP version 13"
+echo "1..$n"
+printf '%s\n' "${out[@]}" | sed '/^$/d'
