@@ -31,6 +31,15 @@ as_root() {
 	fi
 }
 
+if [ -n "${GV_SKIP_PACKAGES:-}" ]; then
+	log "GV_SKIP_PACKAGES set: not checking the system packages"
+	APT_PKGS=()
+elif ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+	die "this is not a Debian or Ubuntu machine (no dpkg/apt-get), so nothing can be" \
+		"installed automatically. Install the equivalents of: ${APT_PKGS[*]};" \
+		"and Rust through rustup (https://rustup.rs). Then run again with GV_SKIP_PACKAGES=1."
+fi
+
 missing=()
 for p in "${APT_PKGS[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
@@ -50,7 +59,9 @@ if [ ${#missing[@]} -gt 0 ]; then
 		die "apt-get install failed for: ${missing[*]}"
 fi
 
-command -v rustup >/dev/null || die "rustup not found: install Rust with rustup (stable >= 1.85)"
+command -v rustup >/dev/null ||
+	die "rustup not found: install Rust with rustup (https://rustup.rs; stable >= 1.85)," \
+		"then run again; the build adds the targets and components it needs"
 # gzhyp (gzvm/hyp/), the test hypervisor, is bare-metal Rust for this target.
 if ! rustup target list --installed 2>/dev/null | grep -qx aarch64-unknown-none; then
 	log "adding the aarch64-unknown-none target"
