@@ -108,9 +108,10 @@ apply_sysctl() {
 			fi
 			continue
 		fi
-		got=
 		{ echo "$val" >"$f"; } 2>/dev/null
-		read -r got <"$f"
+		# Not busybox's `read`: it reads a byte at a time, and a sysctl
+		# file read at a non-zero offset is at its end (one digit).
+		got=$(cat "$f" 2>/dev/null)
 		if [ "$got" = "$val" ]; then
 			echo "ok $i $key = $val"
 		else
