@@ -3,14 +3,16 @@
 #
 # Place the project into a kernel source tree: one symlink for the drivers
 # (drivers/ghaf_virt -> project root, whose Kbuild lists the driver folders),
-# one for the uapi header, one idempotent line each in drivers/Kconfig,
+# one for each uapi header, one idempotent line each in drivers/Kconfig,
 # drivers/Makefile and rust/bindgen_parameters (a bindgen layout fix, below),
 # and the project's kernel-crate additions (rust/):
 #  - every rust/kernel/<name>.rs becomes `kernel::<name>` (a #[path] module
 #    declaration in rust/kernel/lib.rs, through a symlink
 #    rust/kernel/ghaf_virt -> our rust/kernel),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
-#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h.
+#  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h,
+# and a copy of each kselftest suite (selftests/<suite>) in
+# tools/testing/selftests/<suite>.
 # The generated blocks sit between marker lines and a file is only rewritten
 # when its content changes, so re-running rebuilds nothing and a changed
 # driver file rebuilds incrementally.
@@ -24,7 +26,9 @@ KSRC=${1:?usage: integrate.sh KSRC}
 [ -f "$KSRC/Kbuild" ] && [ -d "$KSRC/drivers" ] || die "$KSRC is not a kernel source tree"
 
 ln -sfn "$GV_ROOT" "$KSRC/drivers/ghaf_virt"
-ln -sfn "$GV_ROOT/gzvm/include/uapi/linux/gzvm.h" "$KSRC/include/uapi/linux/gzvm.h"
+for h in "$GV_ROOT"/*/include/uapi/linux/*.h; do
+	ln -sfn "$h" "$KSRC/include/uapi/linux/$(basename "$h")"
+done
 
 if ! grep -q 'drivers/ghaf_virt/drivers/Kconfig' "$KSRC/drivers/Kconfig"; then
 	# Source our menu just before the final endmenu.
@@ -107,3 +111,17 @@ replace_block "$KSRC/rust/uapi/uapi_helper.h" '#include <uapi/linux/gzvm.h>'
 
 include_block "$KSRC/rust/helpers/helpers.c" helpers c
 include_block "$KSRC/rust/bindings/bindings_helper.h" bindings h
+
+# The kselftest suites, as real directories: lib.mk finds itself with
+# $(realpath) of the including Makefile's "../lib.mk", so a symlinked suite
+# would look for lib.mk next to our checkout. rsync --checksum rewrites only
+# changed files (unchanged ones keep their mtime, so nothing rebuilds) and
+# --delete drops files removed here. Edit the suites in the checkout: the
+# copies are overwritten on every run.
+for d in "$GV_ROOT"/selftests/*/Makefile; do
+	suite=$(basename "$(dirname "$d")")
+	dst="$KSRC/tools/testing/selftests/$suite"
+	[ -L "$dst" ] && rm -f "$dst"
+	rsync -a --checksum --delete "$GV_ROOT/selftests/$suite/" "$dst/" ||
+		die "cannot copy selftests/$suite into $KSRC"
+done
