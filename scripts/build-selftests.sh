@@ -18,7 +18,13 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 KSRC=${1:?usage: build-selftests.sh KSRC BUILD_DIR OUT} B=${2:?} OUT=${3:?}
-SUITES=$(cd "$GV_ROOT/selftests" && for m in */Makefile; do dirname "$m"; done | tr '\n' ' ')
+# In the order they run (the QEMU runner follows the list).
+SUITES="gzvm bpmp-virt vfio-platform-ext"
+
+for m in "$GV_ROOT"/selftests/*/Makefile; do
+	s=$(basename "$(dirname "$m")")
+	case " $SUITES " in *" $s "*) ;; *) die "selftests/$s is not in SUITES of $0" ;; esac
+done
 
 "$GV_ROOT/scripts/integrate.sh" "$KSRC"
 for s in $SUITES; do
@@ -30,12 +36,13 @@ for s in $SUITES; do
 done
 
 # USERLDFLAGS is lib.mk's hook for extra link flags: the QEMU initramfs has
-# no C library, so the tests are static.
+# no C library, so the tests are static. FORCE_TARGETS=1: without it the
+# kselftest Makefile succeeds when any one suite builds.
 rm -rf "$OUT/selftests"
 mkdir -p "$OUT/selftests" "$OUT/canary"
 gv_run_logged "selftest build" "$OUT/selftests-build.log" '^  (CC|LINK) ' \
 	make -C "$KSRC/tools/testing/selftests" TARGETS="$SUITES" ARCH=arm64 \
-	CROSS_COMPILE=aarch64-linux-gnu- O="$B" USERLDFLAGS=-static \
+	CROSS_COMPILE=aarch64-linux-gnu- O="$B" USERLDFLAGS=-static FORCE_TARGETS=1 \
 	KSFT_INSTALL_PATH="$OUT/selftests" install ||
 	{ tail -30 "$OUT/selftests-build.log" >&2; die "selftest build failed (log: $OUT/selftests-build.log)"; }
 sed -n 's|^\([^:]*\):\(.*\)$|\1/\2|p' "$OUT/selftests/kselftest-list.txt" >"$OUT/selftests/list"
