@@ -29,6 +29,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
+# Where the selftests find what the kernel's defaults do not say (README,
+# "Environment of the selftests"): the module they reload. Also for the
+# shell and run modes.
+export VFIO_PLATFORM_EXT_KO=/lib/modules/gv/vfio_platform_ext.ko
+
 # Only errors reach the console (to see them if the guest hangs); dmesg,
 # dumped at the end, has everything.
 echo 4 >/proc/sys/kernel/printk
@@ -138,10 +143,6 @@ kselftest() { # suite test
 		timeout "${tmo:-45}" "./$2"
 	fi
 }
-
-# Where the tests find what the kernel's defaults do not say (README,
-# "Environment of the selftests"): the module they reload.
-export VFIO_PLATFORM_EXT_KO=/lib/modules/gv/vfio_platform_ext.ko
 
 for t in $(cat /selftests/list); do
 	selected "$t" && suite kselftest "$t" kselftest "${t%%/*}" "${t#*/}"
