@@ -530,7 +530,7 @@ impl Model {
     }
 
     /// The enable count of clock `id`.
-    #[cfg(CONFIG_KUNIT)]
+    #[cfg(CONFIG_BPMP_VIRT_KUNIT_TEST)]
     pub(crate) fn enable_count(&self, id: u32) -> Result<u32> {
         let st = self.state.lock();
         st.clocks
@@ -589,6 +589,7 @@ impl fmt::Debug for StateView {
     }
 }
 
+#[cfg(CONFIG_BPMP_VIRT_KUNIT_TEST)]
 #[kunit_tests(bpmp_virt_model)]
 mod tests {
     use super::*;

@@ -445,7 +445,7 @@ impl fmt::Debug for StatsView {
     }
 }
 
-#[cfg(CONFIG_BPMP_VIRT_MODEL)]
+#[cfg(all(CONFIG_BPMP_VIRT_MODEL, CONFIG_BPMP_VIRT_KUNIT_TEST))]
 #[kunit_tests(bpmp_virt_partition)]
 mod tests {
     use super::*;

@@ -285,6 +285,7 @@ impl Policy {
     }
 }
 
+#[cfg(CONFIG_BPMP_VIRT_KUNIT_TEST)]
 #[kunit_tests(bpmp_virt_policy)]
 mod tests {
     use super::*;

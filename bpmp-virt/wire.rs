@@ -106,6 +106,7 @@ pub(crate) fn rx_result(rx_size: usize, ret: i32) -> [u8; 16] {
     out
 }
 
+#[cfg(CONFIG_BPMP_VIRT_KUNIT_TEST)]
 #[kunit_tests(bpmp_virt_wire)]
 mod tests {
     use super::*;

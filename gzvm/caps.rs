@@ -31,6 +31,7 @@ pub(crate) fn check_extension_ioctl(arg: usize) -> Result {
     writer.write(&check_extension(cap)?)
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_caps)]
 mod tests {
     use super::*;

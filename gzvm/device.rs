@@ -62,6 +62,7 @@ pub(crate) fn create(vm: &Vm, mut d: CreateDevice) -> Result {
     vm.hyp.create_device(vm.id, &pages)
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_device)]
 mod tests {
     use super::*;

@@ -404,6 +404,7 @@ impl Hyp {
     }
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_hypercall)]
 mod tests {
     use super::*;

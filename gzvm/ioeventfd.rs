@@ -134,6 +134,7 @@ impl IrqChip {
     }
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_ioeventfd)]
 mod tests {
     use super::*;

@@ -196,6 +196,7 @@ impl IrqChip {
     }
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_irq_line)]
 mod tests {
     use super::*;

@@ -159,6 +159,7 @@ impl IrqChip {
     }
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_irqfd)]
 mod tests {
     use super::*;

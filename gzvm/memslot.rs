@@ -366,6 +366,7 @@ fn set_memregion(hyp: &Hyp, vm_id: u16, buf: &HypPages, bytes: &[u8]) -> Result 
     hyp.set_memregion(vm_id, buf, MEMREGION_BUF_SIZE as u64)
 }
 
+#[cfg(CONFIG_GZVM_KUNIT_TEST)]
 #[kunit_tests(gzvm_memslot)]
 mod tests {
     use super::*;

@@ -6,6 +6,9 @@
 #  - no rustc/clippy warning (the kernel is built with CLIPPY=1) and no C
 #    compiler warning in the project's code, read from the build log
 #  - checkpatch.pl clean on the project's C files and headers
+#  - every #[kunit_tests] module of a driver gated on the driver's
+#    <DRIVER>_KUNIT_TEST option (the line before it), so a production module
+#    carries no tests
 #
 #   gates.sh KSRC BUILD_LOG
 
@@ -60,6 +63,21 @@ for f in "${CFILES[@]}"; do
 		point ok "checkpatch $f"
 	else
 		point fail "checkpatch $f" "$tmp"
+	fi
+done
+
+# Driver folder -> its KUnit option (drivers/Kconfig sources their Kconfigs).
+for d in gzvm:GZVM bpmp-virt:BPMP_VIRT vfio-platform-ext:VFIO_PLATFORM_EXT; do
+	dir=${d%%:*} opt=CONFIG_${d#*:}_KUNIT_TEST
+	git ls-files "$dir/*.rs" | grep -v "^$dir/hyp/" | xargs -r awk -v opt="$opt" '
+		/^#\[kunit_tests\(/ && prev !~ ("^#\\[cfg\\((all\\()?.*" opt) {
+			print FILENAME ":" FNR ": #[kunit_tests] not gated on " opt
+		}
+		{ prev = $0 }' >"$tmp"
+	if [ -s "$tmp" ]; then
+		point fail "KUnit suites of $dir gated on $opt" "$tmp"
+	else
+		point ok "KUnit suites of $dir gated on $opt"
 	fi
 done
 

@@ -29,6 +29,11 @@ for arg in $(cat /proc/cmdline); do
 	esac
 done
 
+# Where the selftests find what the kernel's defaults do not say (README,
+# "Environment of the selftests"): the module they reload. Also for the
+# shell and run modes.
+export VFIO_PLATFORM_EXT_KO=/lib/modules/gv/vfio_platform_ext.ko
+
 # Only errors reach the console (to see them if the guest hangs); dmesg,
 # dumped at the end, has everything.
 echo 4 >/proc/sys/kernel/printk
@@ -168,9 +173,23 @@ selected() {
 	return 1
 }
 
+# Each test runs in its suite's directory with the suite's timeout
+# (timeout=N in its kselftest settings file; 45 s without one, 0 for none, as
+# the kernel's kselftest runner does).
+kselftest() { # suite test
+	tmo=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "/selftests/$1/settings" 2>/dev/null | tail -1)
+	cd "/selftests/$1" || return 1
+	if [ "${tmo:-45}" -eq 0 ]; then
+		"./$2"
+	else
+		timeout "${tmo:-45}" "./$2"
+	fi
+}
+
 for t in $(cat /selftests/list); do
-	selected "$t" && suite kselftest "$t" timeout 300 "/selftests/$t"
+	selected "$t" && suite kselftest "$t" kselftest "${t%%/*}" "${t#*/}"
 done
+cd /
 
 # KUnit suites of our modules ran at insmod; debugfs keeps their KTAP.
 for d in /sys/kernel/debug/kunit/*/; do

@@ -11,10 +11,12 @@
 #    rust/kernel/ghaf_virt -> our rust/kernel),
 #  - every rust/helpers/<name>.c is #included by rust/helpers/helpers.c,
 #  - every rust/bindings/<name>.h is #included by rust/bindings/bindings_helper.h;
-# and the documentation: every file of our Documentation/ (reStructuredText
-# and device-tree bindings) as a symlink at the same path, a toctree line for
+# the documentation: every file of our Documentation/ (reStructuredText and
+# device-tree bindings) as a symlink at the same path, a toctree line for
 # each page in the kernel's index pages, and our vendor prefixes in
-# Documentation/devicetree/bindings/vendor-prefixes.yaml.
+# Documentation/devicetree/bindings/vendor-prefixes.yaml;
+# and a copy of each kselftest suite (selftests/<suite>) in
+# tools/testing/selftests/<suite>.
 # The generated blocks sit between marker lines and a file is only rewritten
 # when its content changes, so re-running rebuilds nothing and a changed
 # driver file rebuilds incrementally.
@@ -28,9 +30,9 @@ KSRC=${1:?usage: integrate.sh KSRC}
 [ -f "$KSRC/Kbuild" ] && [ -d "$KSRC/drivers" ] || die "$KSRC is not a kernel source tree"
 
 ln -sfn "$GV_ROOT" "$KSRC/drivers/ghaf_virt"
-ln -sfn "$GV_ROOT/gzvm/include/uapi/linux/gzvm.h" "$KSRC/include/uapi/linux/gzvm.h"
-ln -sfn "$GV_ROOT/bpmp-virt/include/uapi/linux/bpmp_host_proxy.h" \
-	"$KSRC/include/uapi/linux/bpmp_host_proxy.h"
+for h in "$GV_ROOT"/*/include/uapi/linux/*.h; do
+	ln -sfn "$h" "$KSRC/include/uapi/linux/$(basename "$h")"
+done
 
 if ! grep -q 'drivers/ghaf_virt/drivers/Kconfig' "$KSRC/drivers/Kconfig"; then
 	# Source our menu just before the final endmenu.
@@ -152,3 +154,17 @@ python3 "$GV_ROOT/scripts/vendor-prefixes.py" \
 	"$KSRC/Documentation/devicetree/bindings/vendor-prefixes.yaml" \
 	"$GV_ROOT/Documentation/devicetree/bindings/vendor-prefixes.yaml.add" ||
 	die "cannot add our vendor prefixes to the kernel's vendor-prefixes.yaml"
+
+# The kselftest suites, as real directories: lib.mk finds itself with
+# $(realpath) of the including Makefile's "../lib.mk", so a symlinked suite
+# would look for lib.mk next to our checkout. rsync --checksum rewrites only
+# changed files (unchanged ones keep their mtime, so nothing rebuilds) and
+# --delete drops files removed here. Edit the suites in the checkout: the
+# copies are overwritten on every run.
+for d in "$GV_ROOT"/selftests/*/Makefile; do
+	suite=$(basename "$(dirname "$d")")
+	dst="$KSRC/tools/testing/selftests/$suite"
+	[ -L "$dst" ] && rm -f "$dst"
+	rsync -a --checksum --delete "$GV_ROOT/selftests/$suite/" "$dst/" ||
+		die "cannot copy selftests/$suite into $KSRC"
+done

@@ -21,6 +21,7 @@ import sys
 
 TAP = re.compile(r'^(\s*)(not ok|ok)\s+(\d+)\s*-?\s*([^#]*?)\s*(#\s*(.*))?$')
 PLAN = re.compile(r'^\s*1\.\.(\d+)')
+PLAN_SKIP = re.compile(r'^1\.\.0\s*#\s*SKIP\s*(.*)$', re.IGNORECASE)
 # Markers are searched anywhere in a line: kernel messages on the same serial
 # console can land on either side of them.
 BEGIN = re.compile(r'@@GV begin (\S+) ([^\s\[]+)')
@@ -111,8 +112,13 @@ def report_tap_suite(c, kind, name, sec, out=print):
     elif plan is not None and len(pts) != plan:
         c.add(f'{kind} {name}', 'plan', 'fail',
               f'{len(pts)} of {plan} planned results (crash or timeout; rc={sec["rc"]})')
-    elif plan is None and not pts and sec['rc'] == 4:
-        c.add(f'{kind} {name}', 'suite', 'skip', 'skipped as a whole')
+    elif plan in (None, 0) and not pts and sec['rc'] == 4:
+        # A program that skips as a whole: kselftest's "1..0 # SKIP <reason>"
+        # (ksft_exit_skip() before any test) and exit code 4.
+        why = next((m.group(1).strip() for m in map(PLAN_SKIP.match, lines) if m),
+                   'skipped as a whole')
+        c.add(f'{kind} {name}', 'suite', 'skip', why)
+        out(f'  {"":9} {name} skipped: {why}')
     elif not pts:
         c.add(f'{kind} {name}', 'suite', 'fail', f'no TAP output (rc={sec["rc"]})')
     elif sec['rc'] not in (0, 4) and c.failed == before[1]:
@@ -264,6 +270,13 @@ def selftest():
         ('kmemleak leak', edit('@@GV end kmemleak rc=0', 'unreferenced object 0xffff (size 64):'), 1, None),
         ('Rust panic', add_dmesg('[ 2.0] rust_kernel: panicked at gzvm/x.rs:1:1'), 1, None),
         ('no output at all', [], 1, None),
+        ('program skipped as a whole (1..0 # SKIP)',
+         ok_run[:5] +
+         ['@@GV begin kselftest s/t', '1..0 # SKIP no /dev/x', '@@GV end s/t rc=4'] +
+         ok_run[10:], 0, (5, 1)),
+        ('empty plan without a skip exit',
+         ok_run[:5] + ['@@GV begin kselftest s/t', '1..0', '@@GV end s/t rc=0'] +
+         ok_run[10:], 1, None),
         ('kernel text glued to markers',
          ['[ 9.0] x' + l + '[ 9.1] kmemleak: scan' if l.startswith('@@GV begin') or
           l.startswith('@@GV end') else l for l in ok_run], 0, (6, 1)),

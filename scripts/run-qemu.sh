@@ -19,7 +19,9 @@
 #                                         off and exits with the script's status;
 #                                         console -> OUT_DIR/console-run.log
 #
-# OUT_DIR holds the built selftests (selftests/) and canary module (canary/).
+# OUT_DIR holds the installed selftests (selftests/, with selftests/list: one
+# suite/test a line, from scripts/build-selftests.sh) and the canary module
+# (canary/).
 #
 # The DTB is QEMU's own for this exact machine (-machine dumpdtb=) with the
 # test overlay from dt-overlays/ applied by fdtoverlay.
@@ -83,12 +85,12 @@ cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
 sign "$root/lib/modules/canary/gv_canary.ko"
 if [ "$MODE" = test ]; then
 	# End to end: unmodified crosvm boots the hardened guest kernel on
-	# /dev/gzvm (selftests/gzvm/crosvm_linux.sh). CROSVM names a static
-	# aarch64 crosvm built with --features geniezone (README).
+	# /dev/gzvm (gzvm/crosvm_linux.sh, a TEST_PROGS entry of the gzvm
+	# suite, reads /crosvm and skips with the reason in MISSING without it).
+	# CROSVM names a static aarch64 crosvm built with --features geniezone
+	# (README).
 	e2e="$root/crosvm"
 	mkdir -p "$e2e"
-	cp "$GV_ROOT/selftests/gzvm/crosvm_linux.sh" "$root/selftests/gzvm/crosvm_linux"
-	echo gzvm/crosvm_linux >>"$root/selftests/list"
 	crosvm=${CROSVM:-$GV_ROOT/../shared/crosvm/crosvm-aarch64}
 	if [ -f "$crosvm" ]; then
 		install -m 0755 "$crosvm" "$e2e/crosvm"

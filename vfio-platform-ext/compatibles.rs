@@ -70,6 +70,7 @@ pub(crate) fn check(list: &str) -> core::result::Result<(), (&str, Refusal)> {
     Ok(())
 }
 
+#[cfg(CONFIG_VFIO_PLATFORM_EXT_KUNIT_TEST)]
 #[kunit_tests(vfio_platform_ext_compatibles)]
 mod tests {
     use super::*;

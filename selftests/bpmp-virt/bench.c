@@ -6,7 +6,6 @@
  * kernel (debugfs bench knob). The figures are "# " comment lines.
  */
 
-#define _GNU_SOURCE
 #include <time.h>
 
 #include "kselftest_harness.h"
@@ -67,4 +66,7 @@ TEST(write_round_trip_vs_direct_model_call)
 		       direct ? per_write / (double)direct : 0.0);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return bpmp_harness_main(argc, argv);
+}

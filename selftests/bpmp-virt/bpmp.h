@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +18,64 @@
 #include <unistd.h>
 #include <linux/types.h>
 
-#include "../../bpmp-virt/include/uapi/linux/bpmp_host_proxy.h"
+#include <linux/bpmp_host_proxy.h>
 
-#define DEV_DEFAULT	"/dev/bpmp-host"
-#define DEV_VM2		"/dev/bpmp-host-vm2"
+#include "kselftest.h"
+
+/*
+ * The devices of the test device tree (dt-overlays/qemu-virt-test.dtso): the
+ * proxy's default partition, BPMP_HOST_DEV (default /dev/bpmp-host), and the
+ * others named after it, <BPMP_HOST_DEV>-<name> (-vm2, -can-vm, -net-vm).
+ * bpmp_dev() returns the path for @suffix ("" for the default device); each
+ * suffix's path is made once and kept.
+ */
+static inline const char *bpmp_dev(const char *suffix)
+{
+	static struct { const char *suffix; char path[128]; } devs[8];
+	const char *base = getenv("BPMP_HOST_DEV");
+	unsigned int i;
+
+	for (i = 0; i < 8 && devs[i].suffix; i++)
+		if (!strcmp(devs[i].suffix, suffix))
+			return devs[i].path;
+	if (i == 8)
+		abort();
+	snprintf(devs[i].path, sizeof(devs[i].path), "%s%s",
+		 base && *base ? base : "/dev/bpmp-host", suffix);
+	devs[i].suffix = suffix;
+	return devs[i].path;
+}
+
+#define DEV_DEFAULT	bpmp_dev("")
+#define DEV_VM2		bpmp_dev("-vm2")
 #define MODEL_STATE	"/sys/kernel/debug/bpmp-model/state"
 #define MODEL_BENCH	"/sys/kernel/debug/bpmp-model/bench"
-#define STATS(part)	"/sys/kernel/debug/bpmp-host/" part "/stats"
+
+/* The proxy's debugfs directory of the device @dev (a path), plus @leaf. */
+static inline const char *debugfs_path(const char *dev, const char *leaf, char *buf, size_t n)
+{
+	const char *name = strrchr(dev, '/');
+
+	snprintf(buf, n, "/sys/kernel/debug/bpmp-host/%s%s", name ? name + 1 : dev, leaf);
+	return buf;
+}
+
+/*
+ * The tests drive the proxy against the in-kernel BPMP firmware model
+ * (CONFIG_BPMP_VIRT_MODEL) with the policies of the test device tree; they
+ * never send requests to a real BPMP. Without the proxy's device or the model
+ * a program skips as a whole with the reason.
+ */
+static inline int bpmp_harness_main(int argc, char **argv)
+{
+	if (access(DEV_DEFAULT, R_OK | W_OK))
+		ksft_exit_skip("%s: %s (needs bpmp_virt and the test device tree; set BPMP_HOST_DEV)\n",
+			       DEV_DEFAULT, strerror(errno));
+	if (access(MODEL_STATE, R_OK))
+		ksft_exit_skip("%s: %s (needs CONFIG_BPMP_VIRT_MODEL, debugfs, a ghaf,bpmp-model node)\n",
+			       MODEL_STATE, strerror(errno));
+	return test_harness_run(argc, argv);
+}
 
 #define MRQ_PING		0
 #define MRQ_QUERY_TAG		1

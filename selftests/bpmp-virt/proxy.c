@@ -7,7 +7,6 @@
  * test image, so a missing node is a failure, not a skip.
  */
 
-#define _GNU_SOURCE
 #include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
@@ -453,18 +452,18 @@ TEST_F(bpmp, malformed_messages)
 
 TEST_F(bpmp, audit_counters)
 {
-	char *stats;
+	char *stats, path[PATH_MAX];
 	__u32 on;
 
 	EXPECT_EQ(-EPERM, bpmp_xfer(self->fd, 200, NULL, 0, NULL, 0).rc);
 	EXPECT_EQ(48, clk_xfer(self->fd, CMD_CLK_IS_ENABLED, 155, 0, 0, &on, 4).rc);
-	stats = slurp(STATS("bpmp-host"));
+	stats = slurp(debugfs_path(DEV_DEFAULT, "/stats", path, sizeof(path)));
 	ASSERT_NE(NULL, stats);
 	EXPECT_NE(NULL, strstr(stats, "\nmrq 200 allowed=0 denied="));
 	EXPECT_NE(NULL, strstr(stats, "\nmrq 22 allowed="));
 	EXPECT_NE(NULL, strstr(stats, "open_files 1\n"));
 	free(stats);
-	stats = slurp(STATS("bpmp-host-vm2"));
+	stats = slurp(debugfs_path(DEV_VM2, "/stats", path, sizeof(path)));
 	ASSERT_NE(NULL, stats);
 	/* The other partition's counters did not move. */
 	EXPECT_EQ(NULL, strstr(stats, "\nmrq 200 "));
@@ -473,8 +472,8 @@ TEST_F(bpmp, audit_counters)
 
 TEST(ghaf_layout_nodes_side_by_side)
 {
-	static const char *const nodes[] = {
-		DEV_DEFAULT, DEV_VM2, "/dev/bpmp-host-can-vm", "/dev/bpmp-host-net-vm",
+	const char *const nodes[] = {
+		DEV_DEFAULT, DEV_VM2, bpmp_dev("-can-vm"), bpmp_dev("-net-vm"),
 	};
 	__u32 challenge = 5, reply;
 	int fd[ARRAY_SIZE(nodes)];
@@ -504,10 +503,11 @@ TEST(ghaf_layout_nodes_side_by_side)
 
 TEST(failed_probe_leaves_nothing)
 {
-	static const char *const gone[] = {
-		"/dev/bpmp-host-doomed",
-		"/dev/bpmp-host-doomed-twice",
-		"/sys/kernel/debug/bpmp-host/bpmp-host-doomed",
+	char dir[PATH_MAX];
+	const char *const gone[] = {
+		bpmp_dev("-doomed"),
+		bpmp_dev("-doomed-twice"),
+		debugfs_path(bpmp_dev("-doomed"), "", dir, sizeof(dir)),
 		"/sys/bus/platform/devices/bpmp-host-proxy-doomed/driver",
 	};
 	unsigned int i;
@@ -573,4 +573,7 @@ TEST_F(bpmp, concurrent_writers)
 	EXPECT_EQ(0, model_field("clk 156", "enable_count"));
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return bpmp_harness_main(argc, argv);
+}

@@ -101,7 +101,7 @@ struct reset_step {
 };
 
 struct passthrough {
-	const char *dev;
+	const char *suffix;	/* the device: bpmp_dev(suffix) */
 	__u32 pd[2];
 	int npd;
 	__u32 prepare[12];
@@ -208,7 +208,7 @@ FIXTURE_VARIANT(replay) {
 
 FIXTURE_VARIANT_ADD(replay, mgbe0) {
 	.pt = {
-		.dev = "/dev/bpmp-host-net-vm",
+		.suffix = "-net-vm",
 		.pd = { 18 }, .npd = 1,
 		.prepare = { 373, 374, 375, 376, 377, 380, 381, 377 }, .nprepare = 8,
 		.resets = { { 46, CMD_RESET_ASSERT }, { 46, CMD_RESET_DEASSERT },
@@ -224,7 +224,7 @@ FIXTURE_VARIANT_ADD(replay, mgbe0) {
 
 FIXTURE_VARIANT_ADD(replay, uarta) {
 	.pt = {
-		.dev = "/dev/bpmp-host",
+		.suffix = "",
 		.prepare = { 155 }, .nprepare = 1,
 		.rate_clk = 155, .rate = 115200 * 16,
 		.resets = { { 100, CMD_RESET_ASSERT }, { 100, CMD_RESET_DEASSERT } },
@@ -237,7 +237,7 @@ FIXTURE_VARIANT_ADD(replay, uarta) {
 
 FIXTURE_VARIANT_ADD(replay, mttcan) {
 	.pt = {
-		.dev = "/dev/bpmp-host-can-vm",
+		.suffix = "-can-vm",
 		.prepare = { 284, 10, 9, 285, 12, 11 }, .nprepare = 6,
 		.resets = { { 4, CMD_RESET_MODULE }, { 5, CMD_RESET_MODULE } },
 		.nresets = 2,
@@ -465,7 +465,7 @@ TEST_F(replay, guest_boot)
 	__u32 id;
 	int i;
 
-	ASSERT_EQ(0, open_node(_metadata, g, pt->dev));
+	ASSERT_EQ(0, open_node(_metadata, g, bpmp_dev(pt->suffix)));
 	boot(_metadata, g);
 	/* The passed-through device's clocks are writable, their ancestors gates. */
 	for (i = 0; i < pt->nowned; i++) {
@@ -494,7 +494,7 @@ TEST_F(replay, denied_outside_the_partition)
 	__s64 rate;
 	unsigned int i;
 
-	ASSERT_EQ(0, open_node(_metadata, g, pt->dev));
+	ASSERT_EQ(0, open_node(_metadata, g, bpmp_dev(pt->suffix)));
 	boot(_metadata, g);
 	for (id = 0; id <= g->max_clk + 8 && id < MAX_CLOCKS; id++) {
 		bool owned = in(pt->owned, pt->nowned, id);
@@ -555,9 +555,9 @@ TEST_F(replay, nothing_survives_the_last_close)
 
 	before = model_snapshot();
 	ASSERT_NE(NULL, before);
-	ASSERT_EQ(0, open_node(_metadata, g, pt->dev));
+	ASSERT_EQ(0, open_node(_metadata, g, bpmp_dev(pt->suffix)));
 	/* The VMM may hold a second fd (QEMU never closes its own). */
-	again = open(pt->dev, O_RDWR | O_CLOEXEC);
+	again = open(bpmp_dev(pt->suffix), O_RDWR | O_CLOEXEC);
 	ASSERT_LE(0, again);
 	boot(_metadata, g);
 	probe_device(_metadata, g, pt);
@@ -575,4 +575,7 @@ TEST_F(replay, nothing_survives_the_last_close)
 	free(after);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return bpmp_harness_main(argc, argv);
+}

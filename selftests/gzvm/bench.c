@@ -5,7 +5,6 @@
  * fd measured in the same run; SET_USER_MEMORY_REGION cost per page.
  */
 
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <time.h>
@@ -57,7 +56,7 @@ static void region_cost(struct __test_metadata *_metadata, int mode,
 	void *mem;
 
 	ASSERT_EQ(0, set_paging(mode));
-	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	dev = gzvm_open_dev();
 	ASSERT_LE(0, dev);
 	vm = ioctl(dev, GZVM_CREATE_VM, 0);
 	ASSERT_LE(0, vm);
@@ -95,7 +94,7 @@ TEST_F_TIMEOUT(slow, set_user_memory_region_per_page, 280)
 	unsigned int i;
 	int dev;
 
-	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	dev = gzvm_open_dev();
 	ASSERT_LE(0, dev);
 	t0 = now_ns();
 	for (i = 0; i < 30000; i++)
@@ -108,4 +107,7 @@ TEST_F_TIMEOUT(slow, set_user_memory_region_per_page, 280)
 	set_paging(2);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

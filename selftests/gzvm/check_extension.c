@@ -4,7 +4,6 @@
  * __u64 capability id and writes the answer back through it.
  */
 
-#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -14,6 +13,7 @@
 #include <linux/gzvm.h>
 
 #include "kselftest_harness.h"
+#include "gzvm_util.h"
 
 /* Numbers and values of the upstream header, checked at build time. */
 _Static_assert(GZVM_IOC_MAGIC == 0x92, "ioctl magic");
@@ -27,10 +27,8 @@ FIXTURE(gzvm) {
 
 FIXTURE_SETUP(gzvm)
 {
-	self->fd = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
-	if (self->fd < 0 && errno == ENOENT)
-		SKIP(return, "/dev/gzvm not present (gzvm module not loaded)");
-	ASSERT_LE(0, self->fd) TH_LOG("open /dev/gzvm: %s", strerror(errno));
+	self->fd = gzvm_open_dev();
+	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", gzvm_dev(), strerror(errno));
 }
 
 FIXTURE_TEARDOWN(gzvm)
@@ -161,4 +159,7 @@ TEST_F(gzvm, reads_and_writes_are_rejected)
 	EXPECT_EQ(EINVAL, errno);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

@@ -4,7 +4,6 @@
  * order and with its arguments, ending in a guest that runs.
  */
 
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -35,7 +34,7 @@ TEST(crosvm_boot_sequence)
 	__u64 cap;
 	void *ram;
 
-	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	dev = gzvm_open_dev();
 	ASSERT_LE(0, dev);
 	ASSERT_EQ(0, set_paging(2));
 	vm = ioctl(dev, GZVM_CREATE_VM, 0);
@@ -86,4 +85,7 @@ TEST(crosvm_boot_sequence)
 	munmap(ram, RAM_SIZE);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

@@ -7,7 +7,6 @@
  * driver does, and these tests show what a VMM then sees.
  */
 
-#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -179,4 +178,7 @@ TEST_F(noext, idle_without_timer_reenters)
 	ASSERT_EQ(0, wait_word(&self->g, MBOX, 1));
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

@@ -10,7 +10,6 @@
  * kmemleak and the dmesg splat scan of the suite check for leaks and WARNs.
  */
 
-#define _GNU_SOURCE
 #include <signal.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -98,6 +97,8 @@ TEST_F(faults, page_audit_catches_an_unpinned_page)
 	unsigned long long pfn;
 
 	ASSERT_NE(MAP_FAILED, p);
+	if (access("/proc/self/pagemap", R_OK))
+		SKIP(return, "no /proc/self/pagemap (CONFIG_PROC_PAGE_MONITOR)");
 	p[0] = 1;
 	pfn = pfn_of(p);
 	ASSERT_NE(0, pfn) TH_LOG("no frame number in /proc/self/pagemap");
@@ -272,7 +273,7 @@ TEST_F(faults, huge_prot_none_slot)
 	p = mmap(NULL, size, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (p == MAP_FAILED)
 		SKIP(return, "cannot reserve 1 TiB of address space");
-	dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	dev = gzvm_open_dev();
 	ASSERT_LE(0, dev);
 	for (mode = 0; mode <= 2; mode++) {
 		ASSERT_EQ(0, set_paging(mode));
@@ -289,4 +290,7 @@ TEST_F(faults, huge_prot_none_slot)
 	EXPECT_NO_VIOLATIONS();
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

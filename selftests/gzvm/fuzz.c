@@ -5,7 +5,6 @@
  * splats and leaks are caught by the test run's dmesg and kmemleak checks.
  */
 
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -84,4 +83,7 @@ TEST(random_ioctls)
 	guest_teardown(&g);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Helpers for the gzvm selftests: VM setup over /dev/gzvm, guest program
+ * Helpers for the gzvm selftests: VM setup over /dev/gzvm (GZVM_DEV), guest program
  * loading, register access and the hypervisor's test knobs.
  */
 #ifndef GZVM_UTIL_H
@@ -17,6 +17,37 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/gzvm.h>
+
+#include "kselftest.h"
+
+/*
+ * The device under test: GZVM_DEV names it (default /dev/gzvm), as
+ * VFIO_SELFTESTS_BDF names the vfio selftests' device.
+ */
+static inline const char *gzvm_dev(void)
+{
+	const char *dev = getenv("GZVM_DEV");
+
+	return dev && *dev ? dev : "/dev/gzvm";
+}
+
+static inline int gzvm_open_dev(void)
+{
+	return open(gzvm_dev(), O_RDWR | O_CLOEXEC);
+}
+
+/*
+ * Every gzvm test needs the device: without it (no GenieZone hypervisor, the
+ * driver not loaded) a program skips as a whole with the reason, before any
+ * test runs (kselftest's "1..0 # SKIP" and exit code 4).
+ */
+static inline int gzvm_harness_main(int argc, char **argv)
+{
+	if (access(gzvm_dev(), R_OK | W_OK))
+		ksft_exit_skip("%s: %s (needs the gzvm driver and a GenieZone hypervisor; set GZVM_DEV)\n",
+			       gzvm_dev(), strerror(errno));
+	return test_harness_run(argc, argv);
+}
 
 #define GUEST_RAM_GPA	0x80000000ULL
 #define MMIO_BASE	0x10000000ULL
@@ -201,7 +232,7 @@ static inline int guest_setup(struct guest *g, size_t ram_size, struct prog p)
 	memset(g, 0, sizeof(*g));
 	g->dev = g->vm = g->vcpu = -1;
 	g->ram_size = ram_size;
-	g->dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	g->dev = gzvm_open_dev();
 	if (g->dev < 0)
 		return -1;
 	g->vm = ioctl(g->dev, GZVM_CREATE_VM, 0);

@@ -8,7 +8,6 @@
  * with and without datamatch, bad input, teardown, and benchmarks.
  */
 
-#define _GNU_SOURCE
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -650,7 +649,7 @@ TEST(ioeventfd_bad_input)
 {
 	const int dm = GZVM_IOEVENTFD_FLAG_DATAMATCH;
 	int efd = eventfd(0, EFD_CLOEXEC), efd2 = eventfd(0, EFD_CLOEXEC);
-	int dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC), vm;
+	int dev = gzvm_open_dev(), vm;
 
 	ASSERT_LE(0, dev);
 	vm = ioctl(dev, GZVM_CREATE_VM, 0);
@@ -767,4 +766,7 @@ TEST(bench_ioeventfd_vs_userspace_exit)
 	close(efd);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

@@ -5,7 +5,6 @@
  * in every paging mode; immediate_exit and signals.
  */
 
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -445,4 +444,7 @@ TEST(close_fds_while_running)
 	}
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

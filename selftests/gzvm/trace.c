@@ -20,7 +20,6 @@
  * teardown.
  */
 
-#define _GNU_SOURCE
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
@@ -162,7 +161,7 @@ TEST_F(trace, crosvm_replay_speaks_upstream_words)
 	memset(&g, 0, sizeof(g));
 	g.ram_size = RAM_SIZE;
 	ASSERT_EQ(0, trace_start());
-	g.dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	g.dev = gzvm_open_dev();
 	ASSERT_LE(0, g.dev);
 	g.vm = ioctl(g.dev, GZVM_CREATE_VM, 0);
 	ASSERT_LE(0, g.vm);
@@ -309,4 +308,7 @@ TEST_F(trace, idle_with_timer_sends_no_irq_line)
 	EXPECT_LE(3, idles);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

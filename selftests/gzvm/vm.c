@@ -4,7 +4,6 @@
  * lifetimes (a vCPU fd keeps its VM alive).
  */
 
-#define _GNU_SOURCE
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -50,7 +49,7 @@ FIXTURE(vm) {
 FIXTURE_SETUP(vm)
 {
 	self->size = 4 << 20;
-	self->dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+	self->dev = gzvm_open_dev();
 	ASSERT_LE(0, self->dev) TH_LOG("open /dev/gzvm: %s", strerror(errno));
 	ASSERT_EQ(0, set_paging(2));
 	self->vm = ioctl(self->dev, GZVM_CREATE_VM, 0);
@@ -323,4 +322,7 @@ TEST_F(vm, vcpu_keeps_vm_alive)
 	close(vcpu);
 }
 
-TEST_HARNESS_MAIN
+int main(int argc, char **argv)
+{
+	return gzvm_harness_main(argc, argv);
+}

@@ -18,19 +18,52 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/utsname.h>
 #include <linux/vfio.h>
 
-/* The test overlay's passthrough devices (dt-overlays/qemu-virt-test.dtso). */
-#define PT_DEV		"a000000.virtio_mmio"	/* nvidia,dummy, reset 102 */
-#define NORESET_DEV	"a003e00.virtio_mmio"	/* nvidia,dummy, no resets */
-#define EXTRA_DEV	"a003c00.virtio_mmio"	/* virtio,mmio (Kconfig list) */
-#define OPTOUT_DEV	"a003a00.virtio_mmio"	/* no resets, nvidia,no-reset-required */
+#include "kselftest.h"
+
+/* The environment variable @name, or @def if it is unset or empty. */
+static inline const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+/*
+ * The passthrough platform devices, as named in /sys/bus/platform/devices;
+ * the defaults are those of the test overlay (dt-overlays/qemu-virt-test.dtso).
+ */
+#define PT_DEV		env_or("VFIO_PT_DEV", "a000000.virtio_mmio")	/* nvidia,dummy, reset 102 */
+#define NORESET_DEV	env_or("VFIO_PT_NORESET_DEV", "a003e00.virtio_mmio")	/* no resets */
+#define EXTRA_DEV	env_or("VFIO_PT_EXTRA_DEV", "a003c00.virtio_mmio")	/* Kconfig list */
+#define OPTOUT_DEV	env_or("VFIO_PT_OPTOUT_DEV", "a003a00.virtio_mmio")	/* opted out */
+/* PT_DEV's reset line in the BPMP model's debugfs state. */
 #define PT_RESET	"reset 102"
 
 #define VIRTIO_MMIO_MAGIC	0x74726976	/* "virt" */
 
 #define MODULE_NAME	"vfio_platform_ext"
-#define MODULE_KO	"/lib/modules/gv/vfio_platform_ext.ko"
+
+/*
+ * The module file the tests reload with other parameters: VFIO_PLATFORM_EXT_KO,
+ * or where `make modules_install` puts it for the running kernel.
+ */
+static inline const char *module_ko(void)
+{
+	static char path[PATH_MAX];
+	struct utsname u;
+
+	if (getenv("VFIO_PLATFORM_EXT_KO") && *getenv("VFIO_PLATFORM_EXT_KO"))
+		return getenv("VFIO_PLATFORM_EXT_KO");
+	if (uname(&u))
+		return "vfio_platform_ext.ko";
+	snprintf(path, sizeof(path),
+		 "/lib/modules/%s/kernel/drivers/ghaf_virt/vfio-platform-ext/vfio_platform_ext.ko",
+		 u.release);
+	return path;
+}
 #define MODEL_STATE	"/sys/kernel/debug/bpmp-model/state"
 #define NOIOMMU_PARAM	"/sys/module/vfio/parameters/enable_unsafe_noiommu_mode"
 #define VFIO_DRV	"/sys/bus/platform/drivers/vfio-platform"
@@ -120,7 +153,7 @@ static inline bool module_loaded(void)
 /* finit_module() of our module with @params; 0 or -errno. */
 static inline int load_module(const char *params)
 {
-	int fd = open(MODULE_KO, O_RDONLY | O_CLOEXEC), ret = 0;
+	int fd = open(module_ko(), O_RDONLY | O_CLOEXEC), ret = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -278,5 +311,48 @@ static inline bool kmsg_has(int fd, const char *a, const char *b)
 	}
 	return found;
 }
+
+/* Whether the platform device @dev exists. */
+static inline bool dev_exists(const char *dev)
+{
+	char path[PATH_MAX];
+
+	dev_path(path, sizeof(path), dev, "");
+	return access(path, F_OK) == 0;
+}
+
+/*
+ * What every test needs; without it a program skips as a whole with the
+ * reason: the passthrough device, vfio-platform with no-IOMMU mode, the BPMP
+ * model (its reset controller resets the device and counts the pulses), and
+ * the module (loaded, or its file to load).
+ */
+static inline const char *missing(void)
+{
+	static char why[PATH_MAX + 128];
+
+	if (!dev_exists(PT_DEV))
+		snprintf(why, sizeof(why), "no platform device %s (set VFIO_PT_DEV)", PT_DEV);
+	else if (access(VFIO_DRV, F_OK))
+		snprintf(why, sizeof(why), "no vfio-platform driver (CONFIG_VFIO_PLATFORM)");
+	else if (access(NOIOMMU_PARAM, F_OK))
+		snprintf(why, sizeof(why), "no VFIO no-IOMMU mode (CONFIG_VFIO_NOIOMMU)");
+	else if (access(MODEL_STATE, R_OK))
+		snprintf(why, sizeof(why), "no %s (CONFIG_BPMP_VIRT_MODEL, debugfs)", MODEL_STATE);
+	else if (!module_loaded() && access(module_ko(), R_OK))
+		snprintf(why, sizeof(why), "%s not loaded, no %s (set VFIO_PLATFORM_EXT_KO)",
+			 MODULE_NAME, module_ko());
+	else
+		return NULL;
+	return why;
+}
+
+static inline int vfio_pt_harness_main(int argc, char **argv)
+{
+	if (missing())
+		ksft_exit_skip("%s\n", missing());
+	return test_harness_run(argc, argv);
+}
+
 
 #endif /* VFIO_PT_SELFTEST_H */
