@@ -175,12 +175,17 @@ impl Hyp {
         for (r, a) in regs.iter_mut().skip(1).zip(args) {
             *r = *a;
         }
+        // Benchmark switch (test kernels): time the call itself, see `gzvm/hvc_time`.
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        let t0 = self.trace.hvc_start();
         let ret = match &self.conduit {
             // SAFETY: The caller guarantees the addresses in `regs` stay valid.
             Conduit::Hvc => unsafe { smccc::hvc(regs) },
             #[cfg(CONFIG_GZVM_SIM)]
             Conduit::Sim(sim) => sim.call(regs),
         };
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        self.trace.hvc_end(t0);
         self.trace.record(&regs, &ret);
         ret
     }

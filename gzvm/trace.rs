@@ -8,6 +8,12 @@
 //! - `gzvm/hypercalls`: one line per recorded call, oldest first:
 //!   `fid=0x<id> a=0x<x1>,...,0x<x7> r=0x<x0>,0x<x1>,0x<x2>,0x<x3>`. Reading does not clear.
 //!
+//! - `gzvm/hvc_time` (test kernels, `CONFIG_GZVM_TEST_KNOBS`): the benchmark switch. Write
+//!   `1` to time every hypercall with the virtual counter (`CNTVCT_EL0`) around the `hvc`,
+//!   `0` to stop, `clear` to zero the sums; reads back `on=<0|1> calls=<n> ticks=<sum>
+//!   freq=<CNTFRQ_EL0>`. Off by default; when off it costs one relaxed load per call, and
+//!   kernels without the test knobs do not have it at all.
+//!
 //! It is meant for people bringing the driver up on a board (like KVM's tracepoints) and
 //! for tests that check the exact words the driver sends. Calls may be made in atomic
 //! context (irqfd injection), so the ring is behind an IRQ-safe spinlock and its memory is
@@ -18,7 +24,7 @@ use kernel::{
     fmt, new_spinlock_irq,
     prelude::*,
     sync::{
-        atomic::{Acquire, Atomic, Release},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         Arc, SpinLockIrq,
     },
     uaccess::UserSliceReader,
@@ -48,6 +54,32 @@ pub(crate) struct Trace {
     on: Atomic<bool>,
     #[pin]
     ring: SpinLockIrq<Ring>,
+    /// Hypercall timing for benchmarks (see the module documentation).
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    timing: Atomic<bool>,
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    timed_calls: Atomic<u64>,
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    timed_ticks: Atomic<u64>,
+}
+
+/// Reads the virtual counter, ordered after the instructions before it.
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn cntvct() -> u64 {
+    let v: u64;
+    // SAFETY: Reading CNTVCT_EL0 has no side effect; EL1 may always read it. The `isb`
+    // only keeps the read from being made early.
+    unsafe { core::arch::asm!("isb", "mrs {}, cntvct_el0", out(reg) v, options(nostack)) };
+    v
+}
+
+/// The virtual counter's frequency in Hz.
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn cntfrq() -> u64 {
+    let v: u64;
+    // SAFETY: Reading CNTFRQ_EL0 has no side effect; EL1 may always read it.
+    unsafe { core::arch::asm!("mrs {}, cntfrq_el0", out(reg) v, options(nomem, nostack)) };
+    v
 }
 
 impl Trace {
@@ -57,6 +89,12 @@ impl Trace {
             pin_init!(Trace {
                 on: Atomic::new(false),
                 ring <- new_spinlock_irq!(Ring { recs, next: 0, len: 0 }, "gzvm_trace"),
+                #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+                timing: Atomic::new(false),
+                #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+                timed_calls: Atomic::new(0),
+                #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+                timed_ticks: Atomic::new(0),
             }),
             GFP_KERNEL,
         )
@@ -77,6 +115,36 @@ impl Trace {
         }
         r.next = (i + 1) % TRACE_RECORDS;
         r.len = core::cmp::min(r.len + 1, TRACE_RECORDS);
+    }
+
+    /// Starts timing one hypercall if the benchmark switch is on: the counter, else `None`.
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn hvc_start(&self) -> Option<u64> {
+        self.timing.load(Relaxed).then(cntvct)
+    }
+
+    /// Ends timing a hypercall started with [`Trace::hvc_start`].
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn hvc_end(&self, start: Option<u64>) {
+        if let Some(t0) = start {
+            let dt = cntvct().wrapping_sub(t0);
+            self.timed_ticks.fetch_add(dt, Relaxed);
+            self.timed_calls.fetch_add(1, Relaxed);
+        }
+    }
+
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    fn set_timing(&self, cmd: &str) -> Result {
+        match cmd {
+            "1" => self.timing.store(true, Relaxed),
+            "0" => self.timing.store(false, Relaxed),
+            "clear" => {
+                self.timed_calls.store(0, Relaxed);
+                self.timed_ticks.store(0, Relaxed);
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(())
     }
 
     fn set(&self, cmd: &str) -> Result {
@@ -112,15 +180,39 @@ fn show_state(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(f, "{}", u8::from(t.on.load(Acquire)))
 }
 
-fn write_state(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
-    let mut buf = [0u8; 8];
+/// Reads a short command (at most 8 bytes) written to a debugfs file.
+fn read_cmd<'a>(buf: &'a mut [u8; 8], reader: &mut UserSliceReader) -> Result<&'a str> {
     let n = reader.len();
     if n > buf.len() {
         return Err(EINVAL);
     }
     reader.read_slice(&mut buf[..n])?;
-    let s = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
-    t.set(s.trim())
+    core::str::from_utf8(&buf[..n])
+        .map(str::trim)
+        .map_err(|_| EINVAL)
+}
+
+fn write_state(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    t.set(read_cmd(&mut buf, reader)?)
+}
+
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn show_timing(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(
+        f,
+        "on={} calls={} ticks={} freq={}",
+        u8::from(t.timing.load(Relaxed)),
+        t.timed_calls.load(Relaxed),
+        t.timed_ticks.load(Relaxed),
+        cntfrq()
+    )
+}
+
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn write_timing(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    t.set_timing(read_cmd(&mut buf, reader)?)
 }
 
 fn show_records(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,6 +236,9 @@ pub(crate) struct TraceFs {
     ctl: File<Arc<Trace>>,
     #[pin]
     log: File<Arc<Trace>>,
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    #[pin]
+    timing: File<Arc<Trace>>,
     dir: Dir,
 }
 
@@ -156,6 +251,13 @@ impl TraceFs {
                 trace.clone(),
                 &show_state,
                 &write_state,
+            ),
+            #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+            timing <- dir.read_write_callback_file(
+                c"hvc_time",
+                trace.clone(),
+                &show_timing,
+                &write_timing,
             ),
             log <- dir.read_callback_file(c"hypercalls", trace, &show_records),
             dir,

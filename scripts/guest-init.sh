@@ -98,12 +98,26 @@ fi
 
 suite boot modules load_modules
 
+# gv.only=GLOB[,GLOB...] (kernel command line): whether suite $1 matches.
+selected() {
+	set -f
+	for p in $(echo "$only" | tr , ' '); do
+		# shellcheck disable=SC2254
+		case $1 in
+		$p)
+			set +f
+			return 0
+			;;
+		esac
+	done
+	set +f
+	return 1
+}
+
 for t in $(cat /selftests/list); do
-	# gv.only=GLOB (kernel command line) runs the matching suites only.
-	# shellcheck disable=SC2254
-	case $t in
-	$only) suite kselftest "$t" timeout 300 "/selftests/$t" ;;
-	esac
+	if selected "$t"; then
+		suite kselftest "$t" timeout 300 "/selftests/$t"
+	fi
 done
 
 # KUnit suites of our modules ran at insmod; debugfs keeps their KTAP.

@@ -11,6 +11,14 @@
 #                                         under gzhyp (gzvm/hyp/) at EL2, on the real
 #                                         hvc conduit -> OUT_DIR/console-hyp.log
 #   run-qemu.sh hypshell BUILD_DIR OUT_DIR  shell on a host under gzhyp
+#   run-qemu.sh kvm    BUILD_DIR OUT_DIR  the same kernel booted at EL2 with KVM
+#                                         (/dev/kvm): the KVM harness
+#                                         (selftests/kvm/) -> OUT_DIR/console-kvm.log
+#   run-qemu.sh kvmshell BUILD_DIR OUT_DIR  shell on a host at EL2 with KVM
+#
+# Environment: GV_HYP_ONLY and GV_KVM_ONLY choose the suites of the hyp and
+# kvm boots (comma-separated globs, see guest-init.sh); GV_BENCH=full makes
+# the benchmarks take their long form (make bench).
 #
 # OUT_DIR holds the built selftests (selftests/) and canary module (canary/).
 #
@@ -21,7 +29,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$GV_ROOT/scripts/dt-lib.sh"
 
-MODE=${1:?usage: run-qemu.sh test|canary|shell|hyp|hypshell BUILD_DIR OUT_DIR}
+MODE=${1:?usage: run-qemu.sh test|canary|shell|hyp|hypshell|kvm|kvmshell BUILD_DIR OUT_DIR}
 B=${2:?build dir}
 OUT=${3:?output dir}
 TIMEOUT=${GV_QEMU_TIMEOUT:-1800}
@@ -32,7 +40,16 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -nic none)
 HYP=
+KVM=
 case $MODE in
+kvm | kvmshell)
+	# The host kernel itself at EL2 (VHE), so KVM comes up: the same CPU
+	# as under gzhyp, for a fair comparison.
+	KVM=1
+	MACHINE=(-M virt,gic-version=3,virtualization=on
+		-cpu max,sve=off,sme=off,lpa2=off,pauth-impdef=on
+		-smp "$SMP" -m "$MEM" -nic none)
+	;;
 hyp | hypshell)
 	# gzhyp at EL2 (QEMU's PSCI over SMC, no EL3 firmware). CPU features
 	# gzhyp does not switch for guests are off, pinned so that a newer QEMU
@@ -68,16 +85,22 @@ grep '^drivers/ghaf_virt/' "$B/modules.order" | while read -r o; do
 	basename "$ko" >>"$root/lib/modules/gv/order"
 done
 cp -r "$OUT/selftests/." "$root/selftests/"
+# The KVM harness runs only where /dev/kvm is (the kvm boot).
+[ -n "$KVM" ] || sed -i '/^kvm\//d' "$root/selftests/list"
 cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
 sign "$root/lib/modules/canary/gv_canary.ko"
-if [ -n "$HYP" ]; then
+if [ -n "$HYP" ] || [ -n "$KVM" ]; then
 	# End to end: unmodified crosvm boots the hardened guest kernel on
-	# /dev/gzvm (selftests/gzvm/crosvm_linux.sh). CROSVM names a static
+	# /dev/gzvm (selftests/gzvm/crosvm_linux.sh), or the same guest with the
+	# same crosvm on /dev/kvm in the kvm boot (the script picks the
+	# hypervisor by the name it is installed under). CROSVM names a static
 	# aarch64 crosvm built with --features geniezone (README).
 	e2e="$root/crosvm"
-	mkdir -p "$e2e"
-	cp "$GV_ROOT/selftests/gzvm/crosvm_linux.sh" "$root/selftests/gzvm/crosvm_linux"
-	echo gzvm/crosvm_linux >>"$root/selftests/list"
+	t=gzvm/crosvm_linux
+	[ -z "$KVM" ] || t=kvm/crosvm_linux
+	mkdir -p "$e2e" "$root/selftests/${t%/*}"
+	cp "$GV_ROOT/selftests/gzvm/crosvm_linux.sh" "$root/selftests/$t"
+	echo "$t" >>"$root/selftests/list"
 	crosvm=${CROSVM:-$GV_ROOT/../shared/crosvm/crosvm-aarch64}
 	if [ -f "$crosvm" ]; then
 		install -m 0755 "$crosvm" "$e2e/crosvm"
@@ -103,6 +126,12 @@ if [ -n "$HYP" ]; then
 	# gzhyp adds the mediatek,geniezone node itself; no simulator here.
 	fdtput -r "$OUT/virt-test.dtb" /hypervisor /geniezone-sim
 fi
+if [ -n "$KVM" ]; then
+	# At EL2 an hvc would trap to the kernel itself: no GenieZone node.
+	for n in /hypervisor /geniezone-sim; do
+		fdtput -r "$OUT/virt-test.dtb" "$n" 2>/dev/null || true
+	done
+fi
 
 # slab_debug: SLUB's debug checks (red zones, poisoning, owner tracking) on
 # every cache. It also turns off SLUB's per-CPU sheaves, whose arrays keep
@@ -117,11 +146,15 @@ if [ -n "$HYP" ]; then
 	[ "$MODE" = hyp ] && APPEND="${APPEND/gv.mode=hyp/gv.mode=test} gv.only=${GV_HYP_ONLY:-gzvm/*}"
 	[ "$MODE" = hypshell ] && APPEND="${APPEND/gv.mode=hypshell/gv.mode=shell}"
 fi
+[ "$MODE" = kvm ] && APPEND="${APPEND/gv.mode=kvm/gv.mode=test} gv.only=${GV_KVM_ONLY:-kvm/bench}"
+[ "$MODE" = kvmshell ] && APPEND="${APPEND/gv.mode=kvmshell/gv.mode=shell}"
+# Unknown parameters with '=' and no '.' reach init's environment.
+[ -z "${GV_BENCH:-}" ] || APPEND="$APPEND GV_BENCH=$GV_BENCH"
 QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot
 	"${KERNEL[@]}" -initrd "$OUT/initramfs.cpio"
 	-dtb "$OUT/virt-test.dtb" -append "$APPEND")
 
-if [ "$MODE" = shell ] || [ "$MODE" = hypshell ]; then
+if [ "$MODE" = shell ] || [ "$MODE" = hypshell ] || [ "$MODE" = kvmshell ]; then
 	exec "${QEMU[@]}"
 fi
 
