@@ -6,6 +6,8 @@
 #                   drivers in-tree, the modules, the selftests and overlays
 #   make check      everything above, then the whole test suite in QEMU
 #   make qemu       boot the test kernel with the modules loaded, to a shell
+#   make bench      gzvm (under gzhyp) side by side with KVM (host at EL2):
+#                   two boots, one table, JSON in out/bench.json
 #
 # KDIR=/path/to/linux uses your kernel source tree instead of Debian's
 # linux-source (the project is integrated into it); see the README.
@@ -32,6 +34,9 @@ build: setup
 check:
 	$(SCRIPTS)/check.sh
 
+bench:
+	$(SCRIPTS)/bench.sh
+
 qemu: build
 	@B=$$($(SCRIPTS)/kernel-build.sh) && $(SCRIPTS)/run-qemu.sh shell "$$B" $(OUT)
 
@@ -44,4 +49,4 @@ modules:
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all setup build check qemu modules clean
+.PHONY: all setup build check bench qemu modules clean

@@ -31,11 +31,18 @@ rm -f "$OUT"/console-*.log
 "$GV_ROOT/scripts/run-qemu.sh" canary "$B" "$OUT"
 t_sim=$(date +%s)
 "$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$OUT"
+t_hyp=$(date +%s)
+# The same kernel at EL2 with KVM: the KVM harness's quick rows, so the
+# benchmark table below has KVM next to gzvm (make bench has the long form).
+"$GV_ROOT/scripts/run-qemu.sh" kvm "$B" "$OUT"
 t_run=$(date +%s)
 
 args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
-	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log")
+	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log"
+	--kvm "$OUT/console-kvm.log" --kvm-kselftest kvm/bench)
 for t in $(cat "$OUT/selftests/list"); do
+	# The KVM harness runs only in the kvm boot (--kvm above).
+	case $t in kvm/*) continue ;; esac
 	args+=(--kselftest "$t")
 done
 for s in $(git -C "$GV_ROOT" ls-files '*.rs' | (cd "$GV_ROOT" && xargs grep -ho '#\[kunit_tests([a-z0-9_]*)\]') |
@@ -47,6 +54,9 @@ if grep -q '^CONFIG_RUST_KERNEL_DOCTESTS=y' "$B/.config"; then
 	args+=(--kunit rust_doctests_kernel)
 fi
 
-log "timings: build $((t_build - t0)) s, tests $((t_sim - t_build)) s, gzhyp boot $((t_run - t_sim)) s, total $((t_run - t0)) s"
-log "console logs: $OUT/console-test.log, $OUT/console-canary.log, $OUT/console-hyp.log"
+log "timings: build $((t_build - t0)) s, tests $((t_sim - t_build)) s, gzhyp boot $((t_hyp - t_sim)) s, kvm boot $((t_run - t_hyp)) s, total $((t_run - t0)) s"
+log "console logs: $OUT/console-test.log, $OUT/console-canary.log, $OUT/console-hyp.log, $OUT/console-kvm.log"
+# Short form of make bench's table (figures, never a verdict).
+"$GV_ROOT/scripts/bench-report.py" --short --hyp "$OUT/console-hyp.log" \
+	--kvm "$OUT/console-kvm.log" --json "$OUT/bench-check.json" || true
 exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console-test.log" "${args[@]}"

@@ -278,6 +278,10 @@ def main():
     ap.add_argument('--canary', help='console log of the detector canary boot')
     ap.add_argument('--hyp', help='console log of the boot under gzhyp (the gzvm '
                     'kselftests on the real hvc conduit)')
+    ap.add_argument('--kvm', help='console log of the boot at EL2 with KVM '
+                    '(the KVM harness, selftests/kvm/, scripts/run-qemu.sh kvm)')
+    ap.add_argument('--kvm-kselftest', action='append', default=[],
+                    help='suites expected in the --kvm boot (default kvm/bench)')
     ap.add_argument('--selftest', action='store_true',
                     help='check this judge on synthetic runs (TAP output)')
     args = ap.parse_args()
@@ -301,7 +305,11 @@ def main():
         for b in bench:
             print(f'  {b}')
     print('Results:')
-    c = evaluate(log, args.kselftest, args.kunit, taps)
+    if args.log:
+        c = evaluate(log, args.kselftest, args.kunit, taps)
+    else:
+        # Only the boots named by --hyp / --kvm (make bench).
+        c = Counter()
     if args.canary:
         try:
             with open(args.canary, errors='replace') as f:
@@ -330,6 +338,19 @@ def main():
         c.failed += h.failed
         c.skipped += h.skipped
         c.failures += [f'gzhyp {f}' for f in h.failures]
+    if args.kvm:
+        print('Results with the host at EL2 and KVM (the KVM harness):')
+        try:
+            with open(args.kvm, errors='replace') as f:
+                klog = f.read().splitlines()
+        except FileNotFoundError:
+            klog = []
+        k = evaluate(klog, args.kvm_kselftest or ['kvm/bench'], [], [],
+                     out=lambda s: print('  kvm' + s))
+        c.passed += k.passed
+        c.failed += k.failed
+        c.skipped += k.skipped
+        c.failures += [f'kvm {f}' for f in k.failures]
     if c.failures:
         print('Failures:')
         for f in c.failures:

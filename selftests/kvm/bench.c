@@ -214,17 +214,20 @@ static double null_ioctl_ns(int fd, int n)
 	return (bench_now_ns() - t0) / n;
 }
 
-#define NEED_KVM() do {							\
-	if (access("/dev/kvm", R_OK | W_OK))				\
-		SKIP(return, "no /dev/kvm (the host must boot at EL2: run-qemu.sh kvm)"); \
-} while (0)
+#define NO_KVM "no /dev/kvm (the host must boot at EL2: run-qemu.sh kvm)"
+
+static int have_kvm(void)
+{
+	return access("/dev/kvm", R_OK | W_OK) == 0;
+}
 
 /* The harness itself: an MMIO write exit with its data, then SYSTEM_OFF. */
 TEST(mmio_write_then_system_off)
 {
 	struct kguest g;
 
-	NEED_KVM();
+	if (!have_kvm())
+		SKIP(return, NO_KVM);
 	ASSERT_EQ(0, kguest_setup(&g, 1 << 20, PROG(mmio_write), 0));
 	ASSERT_EQ(0, krun(&g));
 	ASSERT_EQ(KVM_EXIT_MMIO, g.run->exit_reason);
@@ -245,7 +248,8 @@ TEST(run_round_trip)
 	double run[BENCH_MAX_REPS], ref[BENCH_MAX_REPS], t0;
 	struct kguest g;
 
-	NEED_KVM();
+	if (!have_kvm())
+		SKIP(return, NO_KVM);
 	ASSERT_EQ(0, kguest_setup(&g, 1 << 20, PROG(exit_loop), 0));
 	ASSERT_EQ(0, krun(&g));
 	for (r = 0; r < reps; r++) {
@@ -330,7 +334,8 @@ TEST(irqfd_vs_irq_line)
 	struct kguest g;
 	__u64 seen = 0;
 
-	NEED_KVM();
+	if (!have_kvm())
+		SKIP(return, NO_KVM);
 	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
 	ASSERT_EQ(0, kguest_setup(&g, 1 << 20, PROG(irq), 1));
 	efd = eventfd(0, EFD_CLOEXEC);
@@ -387,7 +392,8 @@ TEST(ioeventfd_vs_userspace_exit)
 	struct kguest g;
 	__u64 cnt;
 
-	NEED_KVM();
+	if (!have_kvm())
+		SKIP(return, NO_KVM);
 	efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	ASSERT_LE(0, efd);
 	for (r = 0; r < reps; r++) {
@@ -470,7 +476,8 @@ FIXTURE_TEARDOWN(slow)
 /* Pinning 512 MiB under TCG with KASAN takes longer than the default 30 s. */
 TEST_F_TIMEOUT(slow, set_user_memory_region_vs_mlock, 280)
 {
-	NEED_KVM();
+	if (!have_kvm())
+		SKIP(return, NO_KVM);
 	region_row(_metadata, 64 << 20, bench_reps(3, 5), "memslot_64m");
 	region_row(_metadata, 512 << 20, bench_reps(1, 3), "memslot_512m");
 }
@@ -499,7 +506,8 @@ TEST(stage2_fault)
 	int reps = bench_reps(3, 5), r;
 	struct kguest g;
 
-	NEED_KVM();
+	if (!have_kvm())
+		SKIP(return, NO_KVM);
 	for (r = 0; r < reps; r++) {
 		ASSERT_EQ(0, kguest_setup(&g, 4 << 20, PROG(touch), 0));
 		/* Host pages present: only the stage-2 side is measured. */
