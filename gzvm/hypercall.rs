@@ -21,6 +21,9 @@ use kernel::{prelude::*, smccc, sync::Arc, user_pages::PinnedPage};
 
 use crate::{hypmem::HypPages, trace::Trace, uapi};
 
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+pub(crate) use crate::trace::Bucket;
+
 #[cfg(CONFIG_GZVM_SIM)]
 use crate::sim::Sim;
 
@@ -154,6 +157,18 @@ impl Hyp {
         Ok((hyp, version))
     }
 
+    /// Benchmark switch (`gzvm/hvc_time`): a start stamp if it is on.
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn bench_stamp(&self) -> Option<u64> {
+        self.trace.stamp()
+    }
+
+    /// Benchmark switch: accounts the time since `start` to `bucket`.
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn bench_account(&self, bucket: Bucket, start: Option<u64>) {
+        self.trace.account(bucket, start);
+    }
+
     /// Whether calls may be made in atomic context: the real `hvc` is a fast call; the
     /// simulator sleeps.
     pub(crate) fn atomic_ok(&self) -> bool {
@@ -177,7 +192,7 @@ impl Hyp {
         }
         // Benchmark switch (test kernels): time the call itself, see `gzvm/hvc_time`.
         #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-        let t0 = self.trace.hvc_start();
+        let t0 = self.trace.stamp();
         let ret = match &self.conduit {
             // SAFETY: The caller guarantees the addresses in `regs` stay valid.
             Conduit::Hvc => unsafe { smccc::hvc(regs) },
@@ -185,7 +200,7 @@ impl Hyp {
             Conduit::Sim(sim) => sim.call(regs),
         };
         #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-        self.trace.hvc_end(t0);
+        self.trace.account(Bucket::Hvc, t0);
         self.trace.record(&regs, &ret);
         ret
     }

@@ -11,8 +11,10 @@
 //! - `gzvm/hvc_time` (test kernels, `CONFIG_GZVM_TEST_KNOBS`): the benchmark switch. Write
 //!   `1` to time every hypercall with the virtual counter (`CNTVCT_EL0`) around the `hvc`,
 //!   `0` to stop, `clear` to zero the sums; reads back `on=<0|1> calls=<n> ticks=<sum>
-//!   freq=<CNTFRQ_EL0>`. Off by default; when off it costs one relaxed load per call, and
-//!   kernels without the test knobs do not have it at all.
+//!   freq=<CNTFRQ_EL0>`, then the same sums for the driver's side of `GZVM_RUN` (`run
+//!   calls=<n> ticks=<sum>`: the ioctl from entry to return) and for its exit handling
+//!   (`exit ...`), for profiling. Off by default; when off it costs one relaxed load per
+//!   call, and kernels without the test knobs do not have it at all.
 //!
 //! It is meant for people bringing the driver up on a board (like KVM's tracepoints) and
 //! for tests that check the exact words the driver sends. Calls may be made in atomic
@@ -58,10 +60,25 @@ pub(crate) struct Trace {
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
     timing: Atomic<bool>,
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-    timed_calls: Atomic<u64>,
+    timed_calls: [Atomic<u64>; BUCKETS],
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-    timed_ticks: Atomic<u64>,
+    timed_ticks: [Atomic<u64>; BUCKETS],
 }
+
+/// What benchmark time is accounted to (`gzvm/hvc_time`).
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+#[derive(Clone, Copy)]
+pub(crate) enum Bucket {
+    /// Inside the `hvc` instruction.
+    Hvc = 0,
+    /// The driver's `GZVM_RUN`, entry to return.
+    Run = 1,
+    /// Exit handling in the run loop.
+    Exit = 2,
+}
+
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+const BUCKETS: usize = 3;
 
 /// Reads the virtual counter, ordered after the instructions before it.
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
@@ -92,9 +109,9 @@ impl Trace {
                 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
                 timing: Atomic::new(false),
                 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-                timed_calls: Atomic::new(0),
+                timed_calls: [const { Atomic::new(0) }; BUCKETS],
                 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-                timed_ticks: Atomic::new(0),
+                timed_ticks: [const { Atomic::new(0) }; BUCKETS],
             }),
             GFP_KERNEL,
         )
@@ -117,19 +134,21 @@ impl Trace {
         r.len = core::cmp::min(r.len + 1, TRACE_RECORDS);
     }
 
-    /// Starts timing one hypercall if the benchmark switch is on: the counter, else `None`.
+    /// Starts timing if the benchmark switch is on: the counter, else `None`.
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-    pub(crate) fn hvc_start(&self) -> Option<u64> {
+    pub(crate) fn stamp(&self) -> Option<u64> {
         self.timing.load(Relaxed).then(cntvct)
     }
 
-    /// Ends timing a hypercall started with [`Trace::hvc_start`].
+    /// Accounts the time since `start` (from [`Trace::stamp`]) to `bucket`.
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-    pub(crate) fn hvc_end(&self, start: Option<u64>) {
-        if let Some(t0) = start {
-            let dt = cntvct().wrapping_sub(t0);
-            self.timed_ticks.fetch_add(dt, Relaxed);
-            self.timed_calls.fetch_add(1, Relaxed);
+    pub(crate) fn account(&self, bucket: Bucket, start: Option<u64>) {
+        let b = bucket as usize;
+        if let (Some(t0), Some(calls), Some(ticks)) =
+            (start, self.timed_calls.get(b), self.timed_ticks.get(b))
+        {
+            ticks.fetch_add(cntvct().wrapping_sub(t0), Relaxed);
+            calls.fetch_add(1, Relaxed);
         }
     }
 
@@ -139,8 +158,10 @@ impl Trace {
             "1" => self.timing.store(true, Relaxed),
             "0" => self.timing.store(false, Relaxed),
             "clear" => {
-                self.timed_calls.store(0, Relaxed);
-                self.timed_ticks.store(0, Relaxed);
+                for (calls, ticks) in self.timed_calls.iter().zip(self.timed_ticks.iter()) {
+                    calls.store(0, Relaxed);
+                    ticks.store(0, Relaxed);
+                }
             }
             _ => return Err(EINVAL),
         }
@@ -199,14 +220,23 @@ fn write_state(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
 
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
 fn show_timing(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let sums = |b: Bucket| {
+        let b = b as usize;
+        let load = |a: Option<&Atomic<u64>>| a.map_or(0, |a| a.load(Relaxed));
+        (load(t.timed_calls.get(b)), load(t.timed_ticks.get(b)))
+    };
+    let (calls, ticks) = sums(Bucket::Hvc);
     writeln!(
         f,
-        "on={} calls={} ticks={} freq={}",
+        "on={} calls={calls} ticks={ticks} freq={}",
         u8::from(t.timing.load(Relaxed)),
-        t.timed_calls.load(Relaxed),
-        t.timed_ticks.load(Relaxed),
         cntfrq()
-    )
+    )?;
+    for (name, b) in [("run", Bucket::Run), ("exit", Bucket::Exit)] {
+        let (calls, ticks) = sums(b);
+        writeln!(f, "{name} calls={calls} ticks={ticks}")?;
+    }
+    Ok(())
 }
 
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]

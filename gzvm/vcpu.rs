@@ -150,6 +150,16 @@ impl Vcpu {
 
     /// `GZVM_RUN`.
     fn run(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
+        // Benchmark switch (test kernels): the driver's share of the ioctl.
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        let t0 = self.vm.hyp.bench_stamp();
+        let ret = self.run_locked(arg);
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        self.vm.hyp.bench_account(crate::hypercall::Bucket::Run, t0);
+        ret
+    }
+
+    fn run_locked(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
         let _guard = self.run_lock.lock()?;
         let page = self.shared()?.page(0).ok_or(EINVAL)?;
         let user = UserSlice::new(UserPtr::from_addr(arg), VCPU_RUN_SIZE);
@@ -173,7 +183,14 @@ impl Vcpu {
             self.vm.irq.service();
             let stamp = self.vm.irq.wake.doorbell.stamp();
             let reason = self.vm.hyp.run(self.vm.id, self.id);
-            match self.handle_exit(reason, &page, stamp) {
+            #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+            let t0 = self.vm.hyp.bench_stamp();
+            let handled = self.handle_exit(reason, &page, stamp);
+            #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+            self.vm
+                .hyp
+                .bench_account(crate::hypercall::Bucket::Exit, t0);
+            match handled {
                 Ok(true) => break Ok(0),
                 Ok(false) => cond_resched(),
                 Err(e) => break Err(e),

@@ -27,15 +27,15 @@ B=$("$GV_ROOT/scripts/kernel-build.sh")
 
 export GV_BENCH=full
 rm -f "$BOUT"/console-*.log
-GV_HYP_ONLY=gzvm/bench,gzvm/crosvm_linux "$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$BOUT"
+GV_HYP_ONLY=gzvm/bench*,gzvm/crosvm_linux "$GV_ROOT/scripts/run-qemu.sh" hyp "$B" "$BOUT"
 t_hyp=$(date +%s)
-GV_KVM_ONLY=kvm/bench,kvm/crosvm_linux,bpmp-virt/bench "$GV_ROOT/scripts/run-qemu.sh" kvm "$B" "$BOUT"
+GV_KVM_ONLY=kvm/bench*,kvm/crosvm_linux,bpmp-virt/bench "$GV_ROOT/scripts/run-qemu.sh" kvm "$B" "$BOUT"
 t_kvm=$(date +%s)
 log "timings: gzhyp boot $((t_hyp - t0)) s (with the build), kvm boot $((t_kvm - t_hyp)) s"
 
 "$GV_ROOT/scripts/bench-report.py" --hyp "$BOUT/console-hyp.log" --kvm "$BOUT/console-kvm.log" \
 	--json "$OUT/bench.json"
 log "table as JSON: $OUT/bench.json; consoles: $BOUT/console-hyp.log, $BOUT/console-kvm.log"
-exec "$GV_ROOT/scripts/parse-results.py" --hyp "$BOUT/console-hyp.log" --kselftest gzvm/bench \
-	--kvm "$BOUT/console-kvm.log" --kvm-kselftest kvm/bench --kvm-kselftest kvm/crosvm_linux \
+exec "$GV_ROOT/scripts/parse-results.py" --hyp "$BOUT/console-hyp.log" --kselftest gzvm/bench --kselftest gzvm/bench_mem \
+	--kvm "$BOUT/console-kvm.log" --kvm-kselftest kvm/bench --kvm-kselftest kvm/bench_mem --kvm-kselftest kvm/crosvm_linux \
 	--kvm-kselftest bpmp-virt/bench

@@ -39,7 +39,7 @@ t_run=$(date +%s)
 
 args=(--tap "gates=$OUT/gates.tap" --tap "layouts=$OUT/layouts.tap" --tap "rust-gates=$OUT/rust-gates.tap" --tap "configs=$OUT/configs.tap" --tap "dt=$OUT/dt.tap"
 	--tap "judge=$OUT/judge.tap" --canary "$OUT/console-canary.log" --hyp "$OUT/console-hyp.log"
-	--kvm "$OUT/console-kvm.log" --kvm-kselftest kvm/bench)
+	--kvm "$OUT/console-kvm.log" --kvm-kselftest kvm/bench --kvm-kselftest kvm/bench_mem)
 for t in $(cat "$OUT/selftests/list"); do
 	# The KVM harness runs only in the kvm boot (--kvm above).
 	case $t in kvm/*) continue ;; esac

@@ -148,7 +148,7 @@ if [ -n "$HYP" ]; then
 fi
 # The KVM boot runs the KVM harness (and the bpmp benchmark in make bench);
 # KUnit (the kernel's doc-tests, our modules' suites) ran in the other boots.
-[ "$MODE" = kvm ] && APPEND="${APPEND/gv.mode=kvm/gv.mode=test} gv.only=${GV_KVM_ONLY:-kvm/bench} kunit.enable=0"
+[ "$MODE" = kvm ] && APPEND="${APPEND/gv.mode=kvm/gv.mode=test} gv.only=${GV_KVM_ONLY:-kvm/bench*} kunit.enable=0"
 [ "$MODE" = kvmshell ] && APPEND="${APPEND/gv.mode=kvmshell/gv.mode=shell}"
 # Unknown parameters with '=' and no '.' reach init's environment.
 [ -z "${GV_BENCH:-}" ] || APPEND="$APPEND GV_BENCH=$GV_BENCH"

@@ -431,36 +431,7 @@ TEST(ioeventfd_vs_userspace_exit)
 	close(efd);
 }
 
-/* KVM_SET_USER_MEMORY_REGION of a populated range, against mlock(). */
-static void region_row(struct __test_metadata *_metadata, size_t size,
-		       int reps, const char *key)
-{
-	double set[BENCH_MAX_REPS], lock[BENCH_MAX_REPS], t0;
-	int kvm, vm, r;
-	void *mem;
-
-	kvm = kvm_open();
-	ASSERT_LE(0, kvm);
-	for (r = 0; r < reps; r++) {
-		mem = map_anon(size);
-		ASSERT_NE(NULL, mem);
-		memset(mem, 1, size);
-		t0 = bench_now_ns();
-		ASSERT_EQ(0, mlock(mem, size));
-		lock[r] = bench_now_ns() - t0;
-		ASSERT_EQ(0, munlock(mem, size));
-		vm = ioctl(kvm, KVM_CREATE_VM, 0);
-		ASSERT_LE(0, vm);
-		t0 = bench_now_ns();
-		ASSERT_EQ(0, set_region(vm, 0, GUEST_RAM_GPA, mem, size));
-		set[r] = bench_now_ns() - t0;
-		close(vm);
-		munmap(mem, size);
-	}
-	close(kvm);
-	bench_row(key, "kvm", "mlock", set, lock, reps);
-}
-
+/* Tests that need more than the harness's default 30 s. */
 FIXTURE(slow) {
 	int unused;
 };
@@ -471,17 +442,6 @@ FIXTURE_SETUP(slow)
 
 FIXTURE_TEARDOWN(slow)
 {
-}
-
-/* Pinning 512 MiB under TCG with KASAN takes longer than the default 30 s. */
-TEST_F_TIMEOUT(slow, set_user_memory_region_vs_mlock, 280)
-{
-	if (!have_kvm())
-		SKIP(return, NO_KVM);
-	region_row(_metadata, 64 << 20, bench_reps(3, 5), "memslot_64m");
-	/* mlock() of 512 MiB alone takes 15 s under TCG: make bench only. */
-	if (bench_full())
-		region_row(_metadata, 512 << 20, 3, "memslot_512m");
 }
 
 /* One pass of guest_touch: RUN until its MMIO exit; the time it took. */
@@ -501,9 +461,9 @@ static double pass(struct __test_metadata *_metadata, struct kguest *g,
  * KVM's stage-2 fault on first touch of a host-populated 4 KiB page (one
  * pass cold, minus one pass mapped, per page), against a null ioctl.
  */
-TEST(stage2_fault)
+TEST_F_TIMEOUT(slow, stage2_fault, 250)
 {
-	const __u64 base = GUEST_RAM_GPA + (1 << 20), bytes = 2 << 20;
+	const __u64 base = GUEST_RAM_GPA + (1 << 20), bytes = 1 << 20;
 	double fault[BENCH_MAX_REPS], ref[BENCH_MAX_REPS], cold, warm;
 	int reps = bench_reps(3, 5), r;
 	struct kguest g;

@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark of /dev/gzvm memory slots (a binary of its own: with 512 MiB,
+ * make bench takes minutes under TCG): SET_USER_MEMORY_REGION of a fully
+ * populated range against mlock() of the same range. KVM's figures come
+ * from selftests/kvm/bench_mem.c; rows as in bench_row.h.
+ */
+
+#define _GNU_SOURCE
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <linux/gzvm.h>
+
+#include "kselftest_harness.h"
+#include "gzvm_util.h"
+#include "bench_row.h"
+
+/*
+ * SET_USER_MEMORY_REGION of a fully populated range (the hypervisor grants
+ * no demand paging: the driver pins and describes every page), against
+ * mlock() of the same range.
+ */
+static void region_row(struct __test_metadata *_metadata, size_t size,
+		       int reps, const char *key)
+{
+	double set[BENCH_MAX_REPS], lock[BENCH_MAX_REPS], t0;
+	int dev, vm, r;
+	void *mem;
+
+	ASSERT_EQ(0, sim_set_paging(0));
+	for (r = 0; r < reps; r++) {
+		mem = map_anon(size);
+		ASSERT_NE(NULL, mem);
+		memset(mem, 1, size);
+		t0 = bench_now_ns();
+		ASSERT_EQ(0, mlock(mem, size));
+		lock[r] = bench_now_ns() - t0;
+		ASSERT_EQ(0, munlock(mem, size));
+		dev = open("/dev/gzvm", O_RDWR | O_CLOEXEC);
+		ASSERT_LE(0, dev);
+		vm = ioctl(dev, GZVM_CREATE_VM, 0);
+		ASSERT_LE(0, vm);
+		t0 = bench_now_ns();
+		ASSERT_EQ(0, set_region(vm, 0, GUEST_RAM_GPA, mem, size));
+		set[r] = bench_now_ns() - t0;
+		close(vm);
+		close(dev);
+		munmap(mem, size);
+	}
+	bench_row(key, "gzvm", "mlock", set, lock, reps);
+}
+
+FIXTURE(slow) {
+	int unused;
+};
+
+FIXTURE_SETUP(slow)
+{
+}
+
+FIXTURE_TEARDOWN(slow)
+{
+}
+
+/* Pinning 512 MiB under TCG with KASAN takes longer than the default 30 s. */
+TEST_F_TIMEOUT(slow, set_user_memory_region_vs_mlock, 280)
+{
+	region_row(_metadata, 64 << 20, bench_reps(3, 5), "memslot_64m");
+	/* mlock() of 512 MiB alone takes 15 s under TCG: make bench only. */
+	if (bench_full())
+		region_row(_metadata, 512 << 20, 3, "memslot_512m");
+	sim_set_paging(2);
+}
+
+TEST_HARNESS_MAIN
