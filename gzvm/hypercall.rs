@@ -21,7 +21,6 @@ use kernel::{prelude::*, smccc, sync::Arc, user_pages::PinnedPage};
 
 use crate::{hypmem::HypPages, trace::Trace, uapi};
 
-#[cfg(CONFIG_GZVM_TEST_KNOBS)]
 pub(crate) use crate::trace::Bucket;
 
 #[cfg(CONFIG_GZVM_SIM)]
@@ -157,16 +156,23 @@ impl Hyp {
         Ok((hyp, version))
     }
 
-    /// Benchmark switch (`gzvm/hvc_time`): a start stamp if it is on.
-    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    /// Benchmark switch (`gzvm/hvc_time`, test kernels): a start stamp if it is on.
+    /// Always `None` in kernels without `CONFIG_GZVM_TEST_KNOBS`.
+    #[inline]
     pub(crate) fn bench_stamp(&self) -> Option<u64> {
-        self.trace.stamp()
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        return self.trace.stamp();
+        #[cfg(not(CONFIG_GZVM_TEST_KNOBS))]
+        None
     }
 
-    /// Benchmark switch: accounts the time since `start` to `bucket`.
-    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    /// Benchmark switch: accounts the time since `start` to `bucket` (nothing for `None`).
+    #[inline]
     pub(crate) fn bench_account(&self, bucket: Bucket, start: Option<u64>) {
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
         self.trace.account(bucket, start);
+        #[cfg(not(CONFIG_GZVM_TEST_KNOBS))]
+        let _ = (bucket, start);
     }
 
     /// Whether calls may be made in atomic context: the real `hvc` is a fast call; the

@@ -12,8 +12,9 @@
 //!   `1` to time every hypercall with the virtual counter (`CNTVCT_EL0`) around the `hvc`,
 //!   `0` to stop, `clear` to zero the sums; reads back `on=<0|1> calls=<n> ticks=<sum>
 //!   freq=<CNTFRQ_EL0>`, then the same sums for the driver's side of `GZVM_RUN` (`run
-//!   calls=<n> ticks=<sum>`: the ioctl from entry to return) and for its exit handling
-//!   (`exit ...`), for profiling. Off by default; when off it costs one relaxed load per
+//!   calls=<n> ticks=<sum>`: the ioctl from entry to return), for its exit handling
+//!   (`exit ...`) and for its way from entry to the first `hvc` (`entry ...`), for
+//!   profiling. Off by default; when off it costs one relaxed load per
 //!   call, and kernels without the test knobs do not have it at all.
 //!
 //! It is meant for people bringing the driver up on a board (like KVM's tracepoints) and
@@ -66,7 +67,6 @@ pub(crate) struct Trace {
 }
 
 /// What benchmark time is accounted to (`gzvm/hvc_time`).
-#[cfg(CONFIG_GZVM_TEST_KNOBS)]
 #[derive(Clone, Copy)]
 pub(crate) enum Bucket {
     /// Inside the `hvc` instruction.
@@ -75,10 +75,12 @@ pub(crate) enum Bucket {
     Run = 1,
     /// Exit handling in the run loop.
     Exit = 2,
+    /// The driver's `GZVM_RUN` from entry to its first `hvc`.
+    Entry = 3,
 }
 
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-const BUCKETS: usize = 3;
+const BUCKETS: usize = 4;
 
 /// Reads the virtual counter, ordered after the instructions before it.
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
@@ -232,7 +234,11 @@ fn show_timing(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         u8::from(t.timing.load(Relaxed)),
         cntfrq()
     )?;
-    for (name, b) in [("run", Bucket::Run), ("exit", Bucket::Exit)] {
+    for (name, b) in [
+        ("run", Bucket::Run),
+        ("exit", Bucket::Exit),
+        ("entry", Bucket::Entry),
+    ] {
         let (calls, ticks) = sums(b);
         writeln!(f, "{name} calls={calls} ticks={ticks}")?;
     }

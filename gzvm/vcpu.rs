@@ -36,7 +36,7 @@ use kernel::{
 };
 
 use crate::{
-    hypercall::ext,
+    hypercall::{ext, Bucket},
     hypmem::HypPages,
     memslot::PIN_BATCH,
     uapi::{self, exit, run, OneReg, VCPU_RUN_SIZE},
@@ -151,15 +151,15 @@ impl Vcpu {
     /// `GZVM_RUN`.
     fn run(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
         // Benchmark switch (test kernels): the driver's share of the ioctl.
-        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
         let t0 = self.vm.hyp.bench_stamp();
-        let ret = self.run_locked(arg);
-        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-        self.vm.hyp.bench_account(crate::hypercall::Bucket::Run, t0);
+        let ret = self.run_locked(arg, t0);
+        self.vm.hyp.bench_account(Bucket::Run, t0);
         ret
     }
 
-    fn run_locked(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
+    /// `GZVM_RUN`'s body; `t0` is the benchmark stamp taken at entry (test kernels).
+    fn run_locked(self: ArcBorrow<'_, Self>, arg: usize, t0: Option<u64>) -> Result<isize> {
+        let mut entry = t0;
         let _guard = self.run_lock.lock()?;
         let page = self.shared()?.page(0).ok_or(EINVAL)?;
         let user = UserSlice::new(UserPtr::from_addr(arg), VCPU_RUN_SIZE);
@@ -182,14 +182,11 @@ impl Vcpu {
             }
             self.vm.irq.service();
             let stamp = self.vm.irq.wake.doorbell.stamp();
+            self.vm.hyp.bench_account(Bucket::Entry, entry.take());
             let reason = self.vm.hyp.run(self.vm.id, self.id);
-            #[cfg(CONFIG_GZVM_TEST_KNOBS)]
             let t0 = self.vm.hyp.bench_stamp();
             let handled = self.handle_exit(reason, &page, stamp);
-            #[cfg(CONFIG_GZVM_TEST_KNOBS)]
-            self.vm
-                .hyp
-                .bench_account(crate::hypercall::Bucket::Exit, t0);
+            self.vm.hyp.bench_account(Bucket::Exit, t0);
             match handled {
                 Ok(true) => break Ok(0),
                 Ok(false) => cond_resched(),

@@ -49,16 +49,16 @@ static double null_ioctl_ns(int fd, int n)
  * absent.
  */
 struct drv_time {
-	long long calls, run_calls, exit_calls;
-	double hvc_ns, run_ns, exit_ns;
+	long long calls, run_calls, exit_calls, entry_calls;
+	double hvc_ns, run_ns, exit_ns, entry_ns;
 };
 
 static int drv_time(struct drv_time *d)
 {
-	unsigned long long on, c, ticks, freq, rc, rt, ec, et;
+	unsigned long long on, c, ticks, freq, rc, rt, ec, et, nc, nt;
 	char buf[256] = "";
 	int fd = open(HVC_TIME, O_RDONLY), n;
-	char *run, *ex;
+	char *run, *ex, *en;
 
 	if (fd < 0)
 		return -1;
@@ -69,7 +69,9 @@ static int drv_time(struct drv_time *d)
 		return -1;
 	run = strstr(buf, "run calls=");
 	ex = strstr(buf, "exit calls=");
-	if (!run || !ex ||
+	en = strstr(buf, "entry calls=");
+	if (!run || !ex || !en ||
+	    sscanf(en, "entry calls=%llu ticks=%llu", &nc, &nt) != 2 ||
 	    sscanf(run, "run calls=%llu ticks=%llu", &rc, &rt) != 2 ||
 	    sscanf(ex, "exit calls=%llu ticks=%llu", &ec, &et) != 2)
 		return -1;
@@ -77,6 +79,7 @@ static int drv_time(struct drv_time *d)
 		.calls = c, .hvc_ns = ticks * 1e9 / freq,
 		.run_calls = rc, .run_ns = rt * 1e9 / freq,
 		.exit_calls = ec, .exit_ns = et * 1e9 / freq,
+		.entry_calls = nc, .entry_ns = nt * 1e9 / freq,
 	};
 	return 0;
 }
@@ -94,6 +97,7 @@ TEST(run_round_trip_and_driver_overhead)
 	double ref[BENCH_MAX_REPS], ref2[BENCH_MAX_REPS];
 	double in_hvc[BENCH_MAX_REPS], in_run[BENCH_MAX_REPS];
 	double in_exit[BENCH_MAX_REPS], hvcs[BENCH_MAX_REPS];
+	double in_entry[BENCH_MAX_REPS];
 	int timed = access(HVC_TIME, W_OK) == 0;
 	struct guest g;
 
@@ -124,6 +128,7 @@ TEST(run_round_trip_and_driver_overhead)
 			in_hvc[r] = (d1.hvc_ns - d0.hvc_ns) / runs;
 			in_run[r] = (d1.run_ns - d0.run_ns) / runs;
 			in_exit[r] = (d1.exit_ns - d0.exit_ns) / runs;
+			in_entry[r] = (d1.entry_ns - d0.entry_ns) / runs;
 			hvcs[r] = (double)(d1.calls - d0.calls) / runs;
 			drv[r] = run[r] - in_hvc[r];
 		}
@@ -134,11 +139,15 @@ TEST(run_round_trip_and_driver_overhead)
 	if (timed) {
 		bench_row("drv_overhead", "gzvm", "null_ioctl", drv, ref2, reps);
 		/* Profile of one RUN ioctl (medians): where the time goes. */
-		ksft_print_msg("bench: RUN ioctl profile: in hvc %.0f ns (%.2f calls), driver's GZVM_RUN minus hvc %.0f ns of which exit handling %.0f ns, syscall path outside the driver %.0f ns\n",
-			       bench_median(in_hvc, reps), bench_median(hvcs, reps),
-			       bench_median(in_run, reps) - bench_median(in_hvc, reps),
-			       bench_median(in_exit, reps),
-			       bench_median(run, reps) - bench_median(in_run, reps));
+		double h = bench_median(in_hvc, reps);
+		double d = bench_median(in_run, reps) - h;
+		double en = bench_median(in_entry, reps);
+		double ex = bench_median(in_exit, reps);
+
+		ksft_print_msg("bench: RUN ioctl profile: in hvc %.0f ns (%.2f calls); driver %.0f ns: entry to hvc %.0f, exit handling %.0f, rest (loop, copy-out, unlock) %.0f; syscall path outside the driver %.0f ns; null ioctl %.0f ns\n",
+			       h, bench_median(hvcs, reps), d, en, ex, d - en - ex,
+			       bench_median(run, reps) - bench_median(in_run, reps),
+			       bench_median(ref, reps));
 	}
 	guest_teardown(&g);
 	if (!timed)
