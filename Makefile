@@ -28,6 +28,8 @@ help:
 	@echo '    RUN=<script>       instead of a shell, run <script> in /data, power off'
 	@echo '                       and exit with its status (console: out/console-run.log)'
 	@echo '    FILES=<dir>        copied to /data first (your VMM, guest images, ...)'
+	@echo '  make bench           gzvm (host at EL1 under gzhyp) side by side with KVM'
+	@echo '                       (same kernel at EL2): two boots, one table, out/bench.json'
 	@echo '  make modules KDIR=<prepared tree>   the modules out of tree'
 	@echo '  make clean           remove out/ (the kernel builds stay in the cache)'
 	@echo 'Variables: KDIR=<kernel source> uses your tree instead of Debian'"'"'s;'
@@ -49,6 +51,9 @@ build: setup
 check:
 	GV_T='$(T)' GV_FAILED='$(FAILED)' $(SCRIPTS)/check.sh
 
+bench:
+	$(SCRIPTS)/bench.sh
+
 # The build directory `make build` just used, so the kernel is built once.
 qemu: build
 	@B=$$(cat $(OUT)/.build-dir) && \
@@ -68,4 +73,4 @@ modules:
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all help setup build check qemu modules clean
+.PHONY: all help setup build check bench qemu modules clean

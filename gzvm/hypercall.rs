@@ -20,6 +20,8 @@ use kernel::{prelude::*, smccc, sync::Arc, user_pages::PinnedPage};
 
 use crate::{hypmem::HypPages, trace::Trace, uapi};
 
+pub(crate) use crate::trace::Bucket;
+
 /// SMCCC owner id of GenieZone (a Trusted OS range id).
 const SMC_ENTITY_MTK: u32 = 59;
 
@@ -144,6 +146,25 @@ impl Hyp {
         Ok((hyp, version))
     }
 
+    /// Benchmark switch (`gzvm/hvc_time`, test kernels): a start stamp if it is on.
+    /// Always `None` in kernels without `CONFIG_GZVM_TEST_KNOBS`.
+    #[inline]
+    pub(crate) fn bench_stamp(&self) -> Option<u64> {
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        return self.trace.stamp();
+        #[cfg(not(CONFIG_GZVM_TEST_KNOBS))]
+        None
+    }
+
+    /// Benchmark switch: accounts the time since `start` to `bucket` (nothing for `None`).
+    #[inline]
+    pub(crate) fn bench_account(&self, bucket: Bucket, start: Option<u64>) {
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        self.trace.account(bucket, start);
+        #[cfg(not(CONFIG_GZVM_TEST_KNOBS))]
+        let _ = (bucket, start);
+    }
+
     /// Issues GenieZone function `n` with `args` in x1.. (the rest 0), records it in the
     /// trace, and returns x0..x3.
     ///
@@ -159,8 +180,13 @@ impl Hyp {
         for (r, a) in regs.iter_mut().skip(1).zip(args) {
             *r = *a;
         }
+        // Benchmark switch (test kernels): time the call itself, see `gzvm/hvc_time`.
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        let t0 = self.trace.stamp();
         // SAFETY: The caller guarantees the addresses in `regs` stay valid.
         let ret = unsafe { smccc::hvc(regs) };
+        #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+        self.trace.account(Bucket::Hvc, t0);
         self.trace.record(&regs, &ret);
         ret
     }

@@ -8,6 +8,15 @@
 //! - `gzvm/hypercalls`: one line per recorded call, oldest first:
 //!   `fid=0x<id> a=0x<x1>,...,0x<x7> r=0x<x0>,0x<x1>,0x<x2>,0x<x3>`. Reading does not clear.
 //!
+//! - `gzvm/hvc_time` (test kernels, `CONFIG_GZVM_TEST_KNOBS`): the benchmark switch. Write
+//!   `1` to time every hypercall with the virtual counter (`CNTVCT_EL0`) around the `hvc`,
+//!   `0` to stop, `clear` to zero the sums; reads back `on=<0|1> calls=<n> ticks=<sum>
+//!   freq=<CNTFRQ_EL0>`, then the same sums for the driver's side of `GZVM_RUN` (`run
+//!   calls=<n> ticks=<sum>`: the ioctl from entry to return), for its exit handling
+//!   (`exit ...`) and for its way from entry to the first `hvc` (`entry ...`), for
+//!   profiling. Off by default; when off it costs one relaxed load per
+//!   call, and kernels without the test knobs do not have it at all.
+//!
 //! It is meant for people bringing the driver up on a board (like KVM's tracepoints) and
 //! for tests that check the exact words the driver sends. Calls may be made in atomic
 //! context (irqfd injection), so the ring is behind an IRQ-safe spinlock and its memory is
@@ -18,7 +27,7 @@ use kernel::{
     fmt, new_spinlock_irq,
     prelude::*,
     sync::{
-        atomic::{Acquire, Atomic, Release},
+        atomic::{Acquire, Atomic, Relaxed, Release},
         Arc, SpinLockIrq,
     },
     uaccess::UserSliceReader,
@@ -48,6 +57,48 @@ pub(crate) struct Trace {
     on: Atomic<bool>,
     #[pin]
     ring: SpinLockIrq<Ring>,
+    /// Hypercall timing for benchmarks (see the module documentation).
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    timing: Atomic<bool>,
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    timed_calls: [Atomic<u64>; BUCKETS],
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    timed_ticks: [Atomic<u64>; BUCKETS],
+}
+
+/// What benchmark time is accounted to (`gzvm/hvc_time`).
+#[derive(Clone, Copy)]
+pub(crate) enum Bucket {
+    /// Inside the `hvc` instruction.
+    Hvc = 0,
+    /// The driver's `GZVM_RUN`, entry to return.
+    Run = 1,
+    /// Exit handling in the run loop.
+    Exit = 2,
+    /// The driver's `GZVM_RUN` from entry to its first `hvc`.
+    Entry = 3,
+}
+
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+const BUCKETS: usize = 4;
+
+/// Reads the virtual counter, ordered after the instructions before it.
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn cntvct() -> u64 {
+    let v: u64;
+    // SAFETY: Reading CNTVCT_EL0 has no side effect; EL1 may always read it. The `isb`
+    // only keeps the read from being made early.
+    unsafe { core::arch::asm!("isb", "mrs {}, cntvct_el0", out(reg) v, options(nostack)) };
+    v
+}
+
+/// The virtual counter's frequency in Hz.
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn cntfrq() -> u64 {
+    let v: u64;
+    // SAFETY: Reading CNTFRQ_EL0 has no side effect; EL1 may always read it.
+    unsafe { core::arch::asm!("mrs {}, cntfrq_el0", out(reg) v, options(nomem, nostack)) };
+    v
 }
 
 impl Trace {
@@ -57,6 +108,12 @@ impl Trace {
             pin_init!(Trace {
                 on: Atomic::new(false),
                 ring <- new_spinlock_irq!(Ring { recs, next: 0, len: 0 }, "gzvm_trace"),
+                #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+                timing: Atomic::new(false),
+                #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+                timed_calls: [const { Atomic::new(0) }; BUCKETS],
+                #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+                timed_ticks: [const { Atomic::new(0) }; BUCKETS],
             }),
             GFP_KERNEL,
         )
@@ -77,6 +134,40 @@ impl Trace {
         }
         r.next = (i + 1) % TRACE_RECORDS;
         r.len = core::cmp::min(r.len + 1, TRACE_RECORDS);
+    }
+
+    /// Starts timing if the benchmark switch is on: the counter, else `None`.
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn stamp(&self) -> Option<u64> {
+        self.timing.load(Relaxed).then(cntvct)
+    }
+
+    /// Accounts the time since `start` (from [`Trace::stamp`]) to `bucket`.
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    pub(crate) fn account(&self, bucket: Bucket, start: Option<u64>) {
+        let b = bucket as usize;
+        if let (Some(t0), Some(calls), Some(ticks)) =
+            (start, self.timed_calls.get(b), self.timed_ticks.get(b))
+        {
+            ticks.fetch_add(cntvct().wrapping_sub(t0), Relaxed);
+            calls.fetch_add(1, Relaxed);
+        }
+    }
+
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    fn set_timing(&self, cmd: &str) -> Result {
+        match cmd {
+            "1" => self.timing.store(true, Relaxed),
+            "0" => self.timing.store(false, Relaxed),
+            "clear" => {
+                for (calls, ticks) in self.timed_calls.iter().zip(self.timed_ticks.iter()) {
+                    calls.store(0, Relaxed);
+                    ticks.store(0, Relaxed);
+                }
+            }
+            _ => return Err(EINVAL),
+        }
+        Ok(())
     }
 
     fn set(&self, cmd: &str) -> Result {
@@ -112,15 +203,52 @@ fn show_state(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     writeln!(f, "{}", u8::from(t.on.load(Acquire)))
 }
 
-fn write_state(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
-    let mut buf = [0u8; 8];
+/// Reads a short command (at most 8 bytes) written to a debugfs file.
+fn read_cmd<'a>(buf: &'a mut [u8; 8], reader: &mut UserSliceReader) -> Result<&'a str> {
     let n = reader.len();
     if n > buf.len() {
         return Err(EINVAL);
     }
     reader.read_slice(&mut buf[..n])?;
-    let s = core::str::from_utf8(&buf[..n]).map_err(|_| EINVAL)?;
-    t.set(s.trim())
+    core::str::from_utf8(&buf[..n])
+        .map(str::trim)
+        .map_err(|_| EINVAL)
+}
+
+fn write_state(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    t.set(read_cmd(&mut buf, reader)?)
+}
+
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn show_timing(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    let sums = |b: Bucket| {
+        let b = b as usize;
+        let load = |a: Option<&Atomic<u64>>| a.map_or(0, |a| a.load(Relaxed));
+        (load(t.timed_calls.get(b)), load(t.timed_ticks.get(b)))
+    };
+    let (calls, ticks) = sums(Bucket::Hvc);
+    writeln!(
+        f,
+        "on={} calls={calls} ticks={ticks} freq={}",
+        u8::from(t.timing.load(Relaxed)),
+        cntfrq()
+    )?;
+    for (name, b) in [
+        ("run", Bucket::Run),
+        ("exit", Bucket::Exit),
+        ("entry", Bucket::Entry),
+    ] {
+        let (calls, ticks) = sums(b);
+        writeln!(f, "{name} calls={calls} ticks={ticks}")?;
+    }
+    Ok(())
+}
+
+#[cfg(CONFIG_GZVM_TEST_KNOBS)]
+fn write_timing(t: &Arc<Trace>, reader: &mut UserSliceReader) -> Result {
+    let mut buf = [0u8; 8];
+    t.set_timing(read_cmd(&mut buf, reader)?)
 }
 
 fn show_records(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -144,6 +272,9 @@ pub(crate) struct TraceFs {
     ctl: File<Arc<Trace>>,
     #[pin]
     log: File<Arc<Trace>>,
+    #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+    #[pin]
+    timing: File<Arc<Trace>>,
     dir: Dir,
 }
 
@@ -156,6 +287,13 @@ impl TraceFs {
                 trace.clone(),
                 &show_state,
                 &write_state,
+            ),
+            #[cfg(CONFIG_GZVM_TEST_KNOBS)]
+            timing <- dir.read_write_callback_file(
+                c"hvc_time",
+                trace.clone(),
+                &show_timing,
+                &write_timing,
             ),
             log <- dir.read_callback_file(c"hypercalls", trace, &show_records),
             dir,

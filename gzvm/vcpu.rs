@@ -36,7 +36,7 @@ use kernel::{
 };
 
 use crate::{
-    hypercall::ext,
+    hypercall::{ext, Bucket},
     hypmem::HypPages,
     memslot::PIN_BATCH,
     uapi::{self, exit, run, OneReg, VCPU_RUN_SIZE},
@@ -150,6 +150,16 @@ impl Vcpu {
 
     /// `GZVM_RUN`.
     fn run(self: ArcBorrow<'_, Self>, arg: usize) -> Result<isize> {
+        // Benchmark switch (test kernels): the driver's share of the ioctl.
+        let t0 = self.vm.hyp.bench_stamp();
+        let ret = self.run_locked(arg, t0);
+        self.vm.hyp.bench_account(Bucket::Run, t0);
+        ret
+    }
+
+    /// `GZVM_RUN`'s body; `t0` is the benchmark stamp taken at entry (test kernels).
+    fn run_locked(self: ArcBorrow<'_, Self>, arg: usize, t0: Option<u64>) -> Result<isize> {
+        let mut entry = t0;
         let _guard = self.run_lock.lock()?;
         let page = self.shared()?.page(0).ok_or(EINVAL)?;
         let user = UserSlice::new(UserPtr::from_addr(arg), VCPU_RUN_SIZE);
@@ -172,8 +182,12 @@ impl Vcpu {
             }
             self.vm.irq.service();
             let stamp = self.vm.irq.wake.doorbell.stamp();
+            self.vm.hyp.bench_account(Bucket::Entry, entry.take());
             let reason = self.vm.hyp.run(self.vm.id, self.id);
-            match self.handle_exit(reason, &page, stamp) {
+            let t0 = self.vm.hyp.bench_stamp();
+            let handled = self.handle_exit(reason, &page, stamp);
+            self.vm.hyp.bench_account(Bucket::Exit, t0);
+            match handled {
                 Ok(true) => break Ok(0),
                 Ok(false) => cond_resched(),
                 Err(e) => break Err(e),

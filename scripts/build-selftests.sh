@@ -19,7 +19,7 @@ set -euo pipefail
 
 KSRC=${1:?usage: build-selftests.sh KSRC BUILD_DIR OUT} B=${2:?} OUT=${3:?}
 # In the order they run (the QEMU runner follows the list).
-SUITES="gzvm bpmp-virt vfio-platform-ext"
+SUITES="gzvm kvm-bench bpmp-virt vfio-platform-ext"
 
 for m in "$GV_ROOT"/selftests/*/Makefile; do
 	s=$(basename "$(dirname "$m")")

@@ -71,11 +71,20 @@ if [ -z "$only" ]; then
 fi
 t_tests=$(date +%s)
 GV_ONLY=$only "$GV_ROOT/scripts/run-qemu.sh" test "$B" "$OUT"
+t_hyp=$(date +%s)
+if [ -z "$only" ]; then
+	# The same kernel at EL2 with KVM: the KVM harness's quick rows, so the
+	# benchmark table below has KVM next to gzvm (make bench has the long form).
+	"$GV_ROOT/scripts/run-qemu.sh" kvm "$B" "$OUT"
+	args+=(--kvm "$OUT/console-kvm.log" --kvm-kselftest kvm-bench/bench --kvm-kselftest kvm-bench/bench_mem)
+fi
 t_run=$(date +%s)
 
 # Every installed test, the end-to-end gzvm/crosvm_linux.sh (crosvm boots
 # Linux on /dev/gzvm) among them.
 for t in $(cat "$OUT/selftests/list"); do
+	# The KVM harness runs only in the kvm boot (--kvm above).
+	case $t in kvm-bench/*) continue ;; esac
 	selected "$t" && args+=(--kselftest "$t")
 done
 if [ -z "$only" ]; then
@@ -89,6 +98,11 @@ if [ -z "$only" ]; then
 	fi
 fi
 
-log "timings: build $((t_build - t0)) s, host checks $((t_canary - t_build)) s, canary $((t_tests - t_canary)) s, tests under gzhyp $((t_run - t_tests)) s, total $((t_run - t0)) s"
-log "console logs: $OUT/console-test.log (tests), $OUT/console-canary.log (canary boot of full runs)"
+log "timings: build $((t_build - t0)) s, host checks $((t_canary - t_build)) s, canary $((t_tests - t_canary)) s, tests under gzhyp $((t_hyp - t_tests)) s, kvm boot $((t_run - t_hyp)) s, total $((t_run - t0)) s"
+log "console logs: $OUT/console-test.log (tests), $OUT/console-canary.log and $OUT/console-kvm.log (full runs)"
+if [ -z "$only" ]; then
+	# Short form of make bench's table (figures, never a verdict).
+	"$GV_ROOT/scripts/bench-report.py" --short --hyp "$OUT/console-test.log" \
+		--kvm "$OUT/console-kvm.log" --json "$OUT/bench-check.json" || true
+fi
 exec "$GV_ROOT/scripts/parse-results.py" "$OUT/console-test.log" --failed-out "$OUT/failed-suites" "${args[@]}"

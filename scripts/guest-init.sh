@@ -178,6 +178,9 @@ selected() {
 # the kernel's kselftest runner does).
 kselftest() { # suite test
 	tmo=$(sed -n 's/^timeout=\([0-9]*\)$/\1/p' "/selftests/$1/settings" 2>/dev/null | tail -1)
+	# GV_TIMEOUT (kernel command line) overrides every suite's, as
+	# run_kselftest.sh --override-timeout does (make bench's long rows).
+	tmo=${GV_TIMEOUT:-$tmo}
 	cd "/selftests/$1" || return 1
 	if [ "${tmo:-45}" -eq 0 ]; then
 		"./$2"

@@ -303,6 +303,10 @@ def main():
     ap.add_argument('--canary', help='console log of the detector canary boot')
     ap.add_argument('--failed-out', help='write the kselftest suites that failed here, '
                     'one per line (make check FAILED=1 reruns them)')
+    ap.add_argument('--kvm', help='console log of the boot at EL2 with KVM '
+                    '(the KVM harness, selftests/kvm-bench/, scripts/run-qemu.sh kvm)')
+    ap.add_argument('--kvm-kselftest', action='append', default=[],
+                    help='suites expected in the --kvm boot (default kvm-bench/bench)')
     ap.add_argument('--selftest', action='store_true',
                     help='check this judge on synthetic runs (TAP output)')
     args = ap.parse_args()
@@ -348,6 +352,19 @@ def main():
         c.passed += k.passed
         c.failed += k.failed
         c.failures += k.failures
+    if args.kvm:
+        print('Results with the host at EL2 and KVM (the KVM harness):')
+        try:
+            with open(args.kvm, errors='replace') as f:
+                klog = f.read().splitlines()
+        except FileNotFoundError:
+            klog = []
+        k = evaluate(klog, args.kvm_kselftest or ['kvm-bench/bench'], [], [],
+                     out=lambda s: print('  kvm' + s))
+        c.passed += k.passed
+        c.failed += k.failed
+        c.skipped += k.skipped
+        c.failures += [f'kvm {f}' for f in k.failures]
     if args.failed_out:
         suites = sorted({f.split(':', 1)[0][len('kselftest '):]
                          for f in c.failures if f.startswith('kselftest ')})

@@ -18,6 +18,13 @@
 #                                         the directory GV_FILES, if given), powers
 #                                         off and exits with the script's status;
 #                                         console -> OUT_DIR/console-run.log
+#   run-qemu.sh kvm    BUILD_DIR OUT_DIR  the same kernel booted at EL2 with KVM
+#                                         (/dev/kvm), no gzhyp: the KVM harness
+#                                         (selftests/kvm-bench/, or the suites matching
+#                                         GV_ONLY) -> OUT_DIR/console-kvm.log
+#   run-qemu.sh kvmshell BUILD_DIR OUT_DIR  shell on a host at EL2 with KVM
+#
+# GV_BENCH=full makes the benchmarks take their long form (make bench).
 #
 # OUT_DIR holds the installed selftests (selftests/, with selftests/list: one
 # suite/test a line, from scripts/build-selftests.sh) and the canary module
@@ -30,7 +37,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 . "$GV_ROOT/scripts/dt-lib.sh"
 
-MODE=${1:?usage: run-qemu.sh test|canary|shell|run BUILD_DIR OUT_DIR}
+MODE=${1:?usage: run-qemu.sh test|canary|shell|run|kvm|kvmshell BUILD_DIR OUT_DIR}
 B=${2:?build dir}
 OUT=${3:?output dir}
 TIMEOUT=${GV_QEMU_TIMEOUT:-1800}
@@ -41,7 +48,16 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 MACHINE=(-M virt,gic-version=3 -cpu max,pauth-impdef=on -smp "$SMP" -m "$MEM" -nic none)
 HYP=
+KVM=
 case $MODE in
+kvm | kvmshell)
+	# The host kernel itself at EL2 (VHE), so KVM comes up: the same CPU
+	# as under gzhyp, for a fair comparison.
+	KVM=1
+	MACHINE=(-M virt,gic-version=3,virtualization=on
+		-cpu max,sve=off,sme=off,lpa2=off,pauth-impdef=on
+		-smp "$SMP" -m "$MEM" -nic none)
+	;;
 test | shell | run)
 	# gzhyp at EL2 (QEMU's PSCI over SMC, no EL3 firmware). CPU features
 	# gzhyp does not switch for guests are off, pinned so that a newer QEMU
@@ -81,16 +97,23 @@ grep '^drivers/ghaf_virt/' "$B/modules.order" | while read -r o; do
 	basename "$ko" >>"$root/lib/modules/gv/order"
 done
 cp -r "$OUT/selftests/." "$root/selftests/"
+# The KVM harness runs only where /dev/kvm is (the kvm boot).
+[ -n "$KVM" ] || sed -i '/^kvm-bench\//d' "$root/selftests/list"
 cp "$OUT/canary/gv_canary.ko" "$root/lib/modules/canary/"
 sign "$root/lib/modules/canary/gv_canary.ko"
-if [ "$MODE" = test ]; then
+if [ "$MODE" = test ] || [ "$MODE" = kvm ]; then
 	# End to end: unmodified crosvm boots the hardened guest kernel on
 	# /dev/gzvm (gzvm/crosvm_linux.sh, a TEST_PROGS entry of the gzvm
-	# suite, reads /crosvm and skips with the reason in MISSING without it).
-	# CROSVM names a static aarch64 crosvm built with --features geniezone
-	# (README).
+	# suite, reads /crosvm and skips with the reason in MISSING without it),
+	# or, in the kvm boot, the same guest with the same crosvm on /dev/kvm
+	# (the same script, run from kvm-bench/). CROSVM names a static aarch64
+	# crosvm built with --features geniezone (README).
 	e2e="$root/crosvm"
 	mkdir -p "$e2e"
+	if [ -n "$KVM" ]; then
+		cp "$GV_ROOT/selftests/gzvm/crosvm_linux.sh" "$root/selftests/kvm-bench/"
+		echo kvm-bench/crosvm_linux.sh >>"$root/selftests/list"
+	fi
 	crosvm=${CROSVM:-$GV_ROOT/../shared/crosvm/crosvm-aarch64}
 	if [ -f "$crosvm" ]; then
 		install -m 0755 "$crosvm" "$e2e/crosvm"
@@ -134,11 +157,18 @@ if [ -n "$HYP" ]; then
 		-device "loader,file=$B/arch/arm64/boot/Image,addr=0x60000000,force-raw=on")
 	[ -z "${GV_ONLY:-}" ] || APPEND="$APPEND gv.only=$GV_ONLY"
 fi
+# The KVM boot runs the KVM harness (and the bpmp benchmark in make bench);
+# KUnit (the kernel's doc-tests, our modules' suites) ran in the other boots.
+[ "$MODE" = kvm ] && APPEND="${APPEND/gv.mode=kvm/gv.mode=test} gv.only=${GV_ONLY:-kvm-bench/bench*} kunit.enable=0"
+[ "$MODE" = kvmshell ] && APPEND="${APPEND/gv.mode=kvmshell/gv.mode=shell}"
+# Unknown parameters with '=' and no '.' reach init's environment.
+[ -z "${GV_BENCH:-}" ] || APPEND="$APPEND GV_BENCH=$GV_BENCH"
+[ -z "${GV_TIMEOUT:-}" ] || APPEND="$APPEND GV_TIMEOUT=$GV_TIMEOUT"
 QEMU=(qemu-system-aarch64 "${MACHINE[@]}" -nographic -no-reboot
 	"${KERNEL[@]}" -initrd "$OUT/initramfs.cpio"
 	-dtb "$OUT/virt-test.dtb" -append "$APPEND")
 
-if [ "$MODE" = shell ]; then
+if [ "$MODE" = shell ] || [ "$MODE" = kvmshell ]; then
 	exec "${QEMU[@]}"
 fi
 

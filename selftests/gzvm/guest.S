@@ -136,6 +136,24 @@ guest_memwalk:
 	hvc	#0
 guest_memwalk_end:
 
+/*
+ * Touch pages (benchmark of stage-2 faults): x0 = base, x1 = bytes,
+ * x2 = stride. Each pass stores to every page, then exits with an MMIO
+ * store of the end address to MMIO_BASE; the next RUN makes the next pass.
+ */
+	.global guest_touch, guest_touch_end
+guest_touch:
+	add	x4, x0, x1
+	mov	x3, x0
+1:	str	x3, [x3]
+	add	x3, x3, x2
+	cmp	x3, x4
+	b.lo	1b
+	movz	x9, #0x1000, lsl #16
+	str	x3, [x9]
+	b	guest_touch
+guest_touch_end:
+
 /* Exit on every instruction: an MMIO store loop (benchmark). */
 	.global guest_exit_loop, guest_exit_loop_end
 guest_exit_loop:
