@@ -82,25 +82,6 @@ pub(crate) enum Bucket {
 #[cfg(CONFIG_GZVM_TEST_KNOBS)]
 const BUCKETS: usize = 4;
 
-/// Reads the virtual counter, ordered after the instructions before it.
-#[cfg(CONFIG_GZVM_TEST_KNOBS)]
-fn cntvct() -> u64 {
-    let v: u64;
-    // SAFETY: Reading CNTVCT_EL0 has no side effect; EL1 may always read it. The `isb`
-    // only keeps the read from being made early.
-    unsafe { core::arch::asm!("isb", "mrs {}, cntvct_el0", out(reg) v, options(nostack)) };
-    v
-}
-
-/// The virtual counter's frequency in Hz.
-#[cfg(CONFIG_GZVM_TEST_KNOBS)]
-fn cntfrq() -> u64 {
-    let v: u64;
-    // SAFETY: Reading CNTFRQ_EL0 has no side effect; EL1 may always read it.
-    unsafe { core::arch::asm!("mrs {}, cntfrq_el0", out(reg) v, options(nomem, nostack)) };
-    v
-}
-
 impl Trace {
     pub(crate) fn new() -> Result<Arc<Self>> {
         let recs = KVVec::from_elem(Record::default(), TRACE_RECORDS, GFP_KERNEL)?;
@@ -139,7 +120,7 @@ impl Trace {
     /// Starts timing if the benchmark switch is on: the counter, else `None`.
     #[cfg(CONFIG_GZVM_TEST_KNOBS)]
     pub(crate) fn stamp(&self) -> Option<u64> {
-        self.timing.load(Relaxed).then(cntvct)
+        self.timing.load(Relaxed).then(kernel::arch_timer::counter)
     }
 
     /// Accounts the time since `start` (from [`Trace::stamp`]) to `bucket`.
@@ -149,7 +130,7 @@ impl Trace {
         if let (Some(t0), Some(calls), Some(ticks)) =
             (start, self.timed_calls.get(b), self.timed_ticks.get(b))
         {
-            ticks.fetch_add(cntvct().wrapping_sub(t0), Relaxed);
+            ticks.fetch_add(kernel::arch_timer::counter().wrapping_sub(t0), Relaxed);
             calls.fetch_add(1, Relaxed);
         }
     }
@@ -232,7 +213,7 @@ fn show_timing(t: &Arc<Trace>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f,
         "on={} calls={calls} ticks={ticks} freq={}",
         u8::from(t.timing.load(Relaxed)),
-        cntfrq()
+        u64::from(kernel::arch_timer::rate())
     )?;
     for (name, b) in [
         ("run", Bucket::Run),
