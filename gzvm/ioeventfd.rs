@@ -17,7 +17,11 @@
 //!   the value equals the datamatch (or the entry is a wildcard). The first hit is
 //!   signalled and the guest goes on without a VMM exit.
 
-use kernel::{eventfd::EventFd, prelude::*};
+use kernel::{
+    eventfd::EventFd,
+    prelude::*,
+    sync::atomic::{Acquire, Release},
+};
 
 use crate::{
     irq::IrqChip,
@@ -109,6 +113,7 @@ impl IrqChip {
                 .position(|e| e.m == m && e.eventfd.same(&eventfd))
                 .ok_or(ENOENT)?;
             drop(list.remove(i));
+            self.any_ioeventfd.store(!list.is_empty(), Release);
             return Ok(());
         }
         if list.iter().any(|e| e.m.collides(&m)) {
@@ -118,11 +123,16 @@ impl IrqChip {
             return Err(ENOSPC);
         }
         list.push(IoEventFd { m, eventfd }, GFP_KERNEL)?;
+        self.any_ioeventfd.store(true, Release);
         Ok(())
     }
 
     /// A guest MMIO write: signals the first ioeventfd it hits; whether one did.
     pub(crate) fn mmio_write(&self, addr: u64, size: u32, value: u64) -> bool {
+        // A write racing with an assignment may or may not see it, as with KVM's SRCU.
+        if !self.any_ioeventfd.load(Acquire) {
+            return false;
+        }
         let list = self.ioeventfds.lock();
         match list.iter().find(|e| e.m.hits(addr, size, value)) {
             Some(e) => {

@@ -64,9 +64,16 @@ mod hwstate {
 #[pin_data]
 struct VcpuLock {
     #[pin]
-    busy: SpinLock<bool>,
+    state: SpinLock<LockState>,
     #[pin]
     cv: CondVar,
+}
+
+/// What [`VcpuLock`]'s spinlock protects.
+struct LockState {
+    busy: bool,
+    /// Callers waiting on the condition variable: a release wakes one only if there is one.
+    waiters: u32,
 }
 
 /// Holds a [`VcpuLock`]; releases it when dropped.
@@ -75,28 +82,37 @@ struct VcpuGuard<'a>(&'a VcpuLock);
 impl VcpuLock {
     fn new() -> impl PinInit<Self> {
         pin_init!(VcpuLock {
-            busy <- new_spinlock!(false, "gzvm_vcpu_lock"),
+            state <- new_spinlock!(LockState { busy: false, waiters: 0 }, "gzvm_vcpu_lock"),
             cv <- new_condvar!("gzvm_vcpu_lock"),
         })
     }
 
     /// Takes the lock; `EINTR` if a signal arrives while waiting.
     fn lock(&self) -> Result<VcpuGuard<'_>> {
-        let mut busy = self.busy.lock();
-        while *busy {
-            if self.cv.wait_interruptible(&mut busy) {
+        let mut state = self.state.lock();
+        while state.busy {
+            state.waiters += 1;
+            let interrupted = self.cv.wait_interruptible(&mut state);
+            state.waiters -= 1;
+            if interrupted {
                 return Err(EINTR);
             }
         }
-        *busy = true;
+        state.busy = true;
         Ok(VcpuGuard(self))
     }
 }
 
 impl Drop for VcpuGuard<'_> {
     fn drop(&mut self) {
-        *self.0.busy.lock() = false;
-        self.0.cv.notify_one();
+        let waiters = {
+            let mut state = self.0.state.lock();
+            state.busy = false;
+            state.waiters
+        };
+        if waiters != 0 {
+            self.0.cv.notify_one();
+        }
     }
 }
 
