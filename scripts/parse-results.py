@@ -270,7 +270,7 @@ def selftest():
         ('kmemleak leak', edit('@@GV end kmemleak rc=0', 'unreferenced object 0xffff (size 64):'), 1, None),
         ('Rust panic', add_dmesg('[ 2.0] rust_kernel: panicked at gzvm/x.rs:1:1'), 1, None),
         ('no output at all', [], 1, None),
-        ('program skipped as a whole (1..0 # SKIP)',
+        ('program skipped as a whole (a 1..0 plan with a SKIP reason)',
          ok_run[:5] +
          ['@@GV begin kselftest s/t', '1..0 # SKIP no /dev/x', '@@GV end s/t rc=4'] +
          ok_run[10:], 0, (5, 1)),
