@@ -19,6 +19,7 @@
 #include <linux/gzvm.h>
 
 #include "kselftest.h"
+#include "guest_prog.h"
 
 /*
  * The device under test: GZVM_DEV names it (default /dev/gzvm), as
@@ -75,17 +76,6 @@ static inline int gzvm_harness_main(int argc, char **argv)
 #define REG_PSTATE	REG_CORE(8 * 33)
 
 #define PSCI_SYSTEM_OFF	0x84000008ULL
-
-/* A guest program: machine code from guest.S. */
-struct prog {
-	const char *code;
-	size_t len;
-};
-
-#define GUEST_PROG(name)						\
-	extern const char guest_##name[], guest_##name##_end[]
-#define PROG(name)	((struct prog){ guest_##name,			\
-			  (size_t)(guest_##name##_end - guest_##name) })
 
 GUEST_PROG(mmio_write);
 GUEST_PROG(mmio_read);

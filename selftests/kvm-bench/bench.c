@@ -23,6 +23,7 @@
 
 #include "kselftest_harness.h"
 #include "../gzvm/bench_row.h"
+#include "../gzvm/guest_prog.h"
 
 #define GUEST_RAM_GPA	0x80000000ULL
 #define MMIO_BASE	0x10000000ULL
@@ -41,16 +42,6 @@
 #define REG_X(n)	REG_CORE(8 * (n))
 #define REG_PC		REG_CORE(8 * 32)
 #define REG_PSTATE	REG_CORE(8 * 33)
-
-struct prog {
-	const char *code;
-	size_t len;
-};
-
-#define GUEST_PROG(name)						\
-	extern const char guest_##name[], guest_##name##_end[]
-#define PROG(name)	((struct prog){ guest_##name,			\
-			  (size_t)(guest_##name##_end - guest_##name) })
 
 GUEST_PROG(mmio_write);
 GUEST_PROG(exit_loop);
