@@ -3,7 +3,8 @@
 # Ghaf virtualization host drivers: user entry point (`make help`).
 #
 # KDIR=/path/to/linux uses your kernel source tree instead of Debian's
-# linux-source (the project is integrated into it); see the README.
+# linux-source (it must be a git tree with a tag gv-base: the patch series
+# is applied on top with git am); see the README.
 # As an M= external module directory the kernel reads Kbuild, not this file.
 
 SCRIPTS	:= $(CURDIR)/scripts
@@ -28,6 +29,9 @@ help:
 	@echo '    RUN=<script>       instead of a shell, run <script> in /data, power off'
 	@echo '                       and exit with its status (console: out/console-run.log)'
 	@echo '    FILES=<dir>        copied to /data first (your VMM, guest images, ...)'
+	@echo '  make patches         the drivers as a git format-patch series against the'
+	@echo '                       pinned Debian kernel (or KDIR, a git tree tagged gv-base)'
+	@echo '                       in out/patches, with ghaf-virt.cfg and a Yocto .inc'
 	@echo '  make bench           gzvm (host at EL1 under gzhyp) side by side with KVM'
 	@echo '                       (same kernel at EL2): two boots, one table, out/bench.json'
 	@echo '  make modules KDIR=<prepared tree>   the modules out of tree'
@@ -45,7 +49,7 @@ build: setup
 	$(SCRIPTS)/build-selftests.sh "$$(cat $$B/.gv-ksrc)" "$$B" $(OUT) && \
 	$(SCRIPTS)/build-overlays.sh $(OUT)/dtb "$$(cat $$B/.gv-ksrc)" && \
 	echo "kernel: $$B/arch/arm64/boot/Image" && \
-	echo "modules: $$(grep ^drivers/ghaf_virt/ $$B/modules.order | sed "s|^|$$B/|; s|\.o$$|.ko|" | tr '\n' ' ')" && \
+	echo "modules: $$(grep -E "^($$(python3 $(SCRIPTS)/series.py paths | awk '$$1 !~ /^selftests/ {print $$2}' | paste -sd'|'))/" $$B/modules.order | sed "s|^|$$B/|; s|\.o$$|.ko|" | tr '\n' ' ')" && \
 	echo "selftests: $(OUT)/selftests  overlays: $(OUT)/dtb"
 
 check:
@@ -53,6 +57,13 @@ check:
 
 bench:
 	$(SCRIPTS)/bench.sh
+
+# Writes the series without touching the kernel tree's files (the build
+# applies it: scripts/apply-series.sh).
+patches:
+	@KSRC=$$(if [ -n '$(KDIR)' ]; then cd '$(KDIR)' && pwd; else $(SCRIPTS)/debian-fetch.sh kernel; fi) && \
+	python3 $(SCRIPTS)/series.py make "$$KSRC" $(OUT)/patches && \
+	echo "series: $(OUT)/patches (cover letter: 0000-cover-letter.patch)"
 
 # The build directory `make build` just used, so the kernel is built once.
 qemu: build
@@ -73,4 +84,4 @@ modules:
 clean:
 	rm -rf $(OUT)
 
-.PHONY: all help setup build check bench qemu modules clean
+.PHONY: all help setup build check bench patches qemu modules clean

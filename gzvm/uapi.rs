@@ -1,6 +1,7 @@
-//! The userspace ABI of `<linux/gzvm.h>` (`gzvm/include/uapi/linux/gzvm.h`), read through
-//! the kernel's `uapi` bindings of that header (`scripts/integrate.sh` adds it to
-//! `rust/uapi/uapi_helper.h`), as Rust binder reads its uapi.
+// SPDX-License-Identifier: GPL-2.0
+
+//! The userspace ABI of `<linux/gzvm.h>`, read through the kernel's `uapi` bindings of
+//! that header (`rust/uapi/uapi_helper.h` includes it), as Rust binder reads its uapi.
 //!
 //! The structures are transparent wrappers of the bindgen types that can be copied from
 //! and to userspace; the run page is accessed at offsets taken from the bindgen layout of

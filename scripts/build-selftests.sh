@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the project's kselftests the kernel's way and install them into
-# OUT/selftests: the suites are copied into KSRC/tools/testing/selftests by
-# scripts/integrate.sh, and the kernel's kselftest Makefile builds them
+# OUT/selftests: the patch series puts the suites in
+# KSRC/tools/testing/selftests (scripts/apply-series.sh), and the kernel's
+# kselftest Makefile builds them
 # (through lib.mk) as static aarch64 binaries against the test kernel's uapi
 # headers (BUILD_DIR/usr/include), objects in BUILD_DIR/kselftest. The install
 # holds each suite's programs, config and settings, run_kselftest.sh and
@@ -26,7 +27,7 @@ for m in "$GV_ROOT"/selftests/*/Makefile; do
 	case " $SUITES " in *" $s "*) ;; *) die "selftests/$s is not in SUITES of $0" ;; esac
 done
 
-"$GV_ROOT/scripts/integrate.sh" "$KSRC"
+"$GV_ROOT/scripts/apply-series.sh" "$KSRC"
 for s in $SUITES; do
 	while read -r line; do
 		case $line in CONFIG_*) ;; *) continue ;; esac

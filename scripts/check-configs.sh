@@ -37,7 +37,7 @@ else
 	KSRC=$("$GV_ROOT/scripts/debian-fetch.sh" kernel) || die "cannot fetch the kernel source"
 fi
 KHC=$("$GV_ROOT/scripts/debian-fetch.sh" khc) || die "cannot fetch kernel-hardening-checker"
-"$GV_ROOT/scripts/integrate.sh" "$KSRC" || die "cannot integrate the project into $KSRC"
+"$GV_ROOT/scripts/apply-series.sh" "$KSRC" || die "cannot apply the patch series to $KSRC"
 WORK=$GV_CACHE/configs-check
 mkdir -p "$WORK"
 

@@ -6,7 +6,7 @@
 #    our uapi headers;
 #  - `make htmldocs` of the kernel book our gzvm and bpmp-host pages are in
 #    (SPHINXDIRS=virt, under a minute once its cache is warm), in the
-#    integrated tree, gives no Sphinx warning or error that names one of
+#    tree with the patch series applied, gives no Sphinx warning or error that names one of
 #    our pages or headers (the kernel's own pages are not held against us).
 #    Skipped, with the reason, when sphinx-build is missing;
 #  - our pages in other books (driver-api, whose Sphinx build takes ten
@@ -57,8 +57,8 @@ done
 
 if ! command -v sphinx-build >/dev/null; then
 	point skip "make htmldocs SPHINXDIRS=\"$BOOKS\"" "sphinx-build not found (scripts/setup.sh installs python3-sphinx)"
-elif ! "$GV_ROOT/scripts/integrate.sh" "$KSRC" 2>"$W/integrate.err"; then
-	point fail "scripts/integrate.sh places our pages in the kernel tree" "$(sed 's/^/# /' "$W/integrate.err")"
+elif ! "$GV_ROOT/scripts/apply-series.sh" "$KSRC" 2>"$W/apply.err"; then
+	point fail "the patch series places our pages in the kernel tree" "$(sed 's/^/# /' "$W/apply.err")"
 else
 	log "make htmldocs SPHINXDIRS=\"$BOOKS\" (minutes)"
 	rc=0

@@ -4,7 +4,7 @@
 # Device-tree check, reported as TAP on stdout:
 #  - the kernel's own `make dt_binding_check` passes, without a diagnostic,
 #    on our bindings for the kernel tree (Documentation/devicetree/bindings/,
-#    which scripts/integrate.sh links into it) and on the kernel's
+#    which the patch series adds to it) and on the kernel's
 #    vendor-prefixes.yaml with our prefixes added;
 #  - every vendor prefix of a compatible in our bindings and overlays is
 #    registered in that vendor-prefixes.yaml;
@@ -91,7 +91,7 @@ bname() {
 
 # --- the kernel's dt_binding_check on ours ---
 newdiag
-if "$GV_ROOT/scripts/integrate.sh" "$KSRC" 2>"$d"; then
+if "$GV_ROOT/scripts/apply-series.sh" "$KSRC" 2>"$d"; then
 	files=vendor-prefixes.yaml
 	for y in "${KYAMLS[@]}"; do
 		files+=":${y#"$KBINDINGS"/}"
@@ -111,7 +111,7 @@ if "$GV_ROOT/scripts/integrate.sh" "$KSRC" 2>"$d"; then
 		point fail "make dt_binding_check DT_SCHEMA_FILES=$files" "$d"
 	fi
 else
-	point fail "scripts/integrate.sh places our bindings in the kernel tree" "$d"
+	point fail "the patch series places our bindings in the kernel tree" "$d"
 fi
 
 # --- vendor prefixes ---

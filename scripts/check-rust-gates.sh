@@ -47,7 +47,7 @@ finish() {
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 
-"$GV_ROOT/scripts/integrate.sh" "$KSRC" || die "cannot integrate the project into $KSRC"
+"$GV_ROOT/scripts/apply-series.sh" "$KSRC" || die "cannot apply the patch series to $KSRC"
 if ! "$GV_ROOT/scripts/kernel-config.sh" "$KSRC" "$B" arm64 tinyconfig \
 	"$GV_ROOT/configs/rust-gates.config" >"$tmp" 2>&1; then
 	point fail "rust-gates config (tinyconfig + configs/rust-gates.config)" "$tmp"
@@ -70,13 +70,8 @@ else
 fi
 log "rust-gates build (rust/) took $(($(date +%s) - start)) s (log: $LOG)"
 
-# The same filter as gates.sh: a Rust diagnostic names our file on its
-# "-->" line, a C one starts with it.
-awk '
-	/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
-	/^ *--> .*(drivers|rust\/kernel)\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
-	/(drivers|rust\/kernel)\/ghaf_virt\/.*: (warning|error):/ { print }
-' "$LOG" >"$tmp"
+# The same filter as gates.sh.
+gv_our_diagnostics "$LOG" >"$tmp"
 if [ -s "$tmp" ]; then
 	point fail "no warning from rust/ in the rust-gates build" "$tmp"
 else

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# The whole test suite: set up, build the test kernel with the drivers
-# in-tree, run the static gates and the kernel config checks, boot QEMU with
+# The whole test suite: set up, build the test kernel (the pristine Debian
+# tree with the project's patch series applied by git am), check the series,
+# run the static gates and the kernel config checks, boot QEMU with
 # every kselftest and KUnit suite, check the hosts' sysctl baseline in the
 # canary boot, and print per-suite results and
 # "N passed, M failed, K skipped".
@@ -48,7 +49,8 @@ t_build=$(date +%s)
 "$GV_ROOT/scripts/build-selftests.sh" "$KSRC" "$B" "$OUT"
 args=()
 if [ -z "$only" ]; then
-	log "host checks: gates, layouts, rust gates, configs, device trees, docs, judge"
+	log "host checks: series, gates, layouts, rust gates, configs, device trees, docs, judge"
+	"$GV_ROOT/scripts/check-series.sh" "$KSRC" >"$OUT/series.tap" || true
 	"$GV_ROOT/scripts/gates.sh" "$KSRC" "$B/build.log" >"$OUT/gates.tap"
 	"$GV_ROOT/scripts/check-layouts.sh" "$KSRC" "$B" >"$OUT/layouts.tap" || true
 	"$GV_ROOT/scripts/check-rust-gates.sh" "$KSRC" >"$OUT/rust-gates.tap" || true
@@ -56,7 +58,7 @@ if [ -z "$only" ]; then
 	"$GV_ROOT/scripts/check-dt.sh" "$KSRC" "$OUT/dt-check" >"$OUT/dt.tap" || true
 	"$GV_ROOT/scripts/check-docs.sh" "$KSRC" >"$OUT/docs.tap" || true
 	"$GV_ROOT/scripts/parse-results.py" --selftest >"$OUT/judge.tap" || true
-	for t in gates layouts rust-gates configs dt docs judge; do
+	for t in series gates layouts rust-gates configs dt docs judge; do
 		args+=(--tap "$t=$OUT/$t.tap")
 	done
 fi

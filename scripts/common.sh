@@ -17,6 +17,9 @@ GV_DTSCHEMA_VER=${GV_DTSCHEMA_VER:-2026.9}
 GV_LLVM="-${GV_LLVM_VER}"
 export LIBCLANG_PATH=${LIBCLANG_PATH:-/usr/lib/llvm-${GV_LLVM_VER}/lib}
 export PATH="$HOME/.cargo/bin:$GV_CACHE/tools/bin:$PATH"
+# The kernel tree is a git repository (the series is applied with git am);
+# without this the kernel's setlocalversion would append "+" to the release.
+export LOCALVERSION=
 
 die() {
 	echo "error: $*" >&2
@@ -50,4 +53,46 @@ gv_run_logged() { # what log regex cmd...
 # Number of parallel jobs: cores + 1, as upstream recommends.
 gv_jobs() {
 	echo $(($(nproc) + 1))
+}
+
+# The kernel-tree folders of the drivers (scripts/series.py paths), one per
+# line, e.g. drivers/virt/geniezone.
+gv_driver_dirs() {
+	python3 "$GV_ROOT/scripts/series.py" paths | awk '$1 !~ /^selftests\// { print $2 }'
+}
+
+# An extended regular expression for the kernel-tree paths of the project's
+# code: the driver folders and our files in rust/kernel.
+gv_tree_regex() {
+	local mods
+	mods=$(cd "$GV_ROOT/rust/kernel" && ls -- *.rs | sed 's/[.]rs$//' | paste -sd'|')
+	printf '(%s)/|rust/kernel/(%s)[.]rs' "$(gv_driver_dirs | paste -sd'|')" "$mods"
+}
+
+# Rust and C diagnostics in build log $1 that name one of our files: a Rust
+# one is "warning: ..." followed by "--> <path>", a C one starts with the
+# path.
+gv_our_diagnostics() {
+	awk -v rx="$(gv_tree_regex)" '
+		/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
+		$0 ~ "^ *--> .*(" rx ")" && head != "" { print head; print; head = ""; next }
+		$0 ~ "(" rx ").*: (warning|error):" { print }
+	' "$1"
+}
+
+# TAP for the host checks: gv_tap NAME ok|fail|skip DESCRIPTION [DIAG]
+# records one test point (DIAG: text, printed as "# " lines under a
+# failure); gv_tap_end prints the plan and the points.
+GV_TAP=()
+gv_tap() {
+	local n=$((${#GV_TAP[@]} + 1))
+	case $1 in
+	ok) GV_TAP+=("ok $n $2") ;;
+	skip) GV_TAP+=("ok $n $2 # SKIP ${3:-}") ;;
+	*) GV_TAP+=("not ok $n $2${3:+$'\n'$(sed 's/^/# /' <<<"$3")}") ;;
+	esac
+}
+gv_tap_end() {
+	echo "1..${#GV_TAP[@]}"
+	printf '%s\n' "${GV_TAP[@]}"
 }

@@ -75,6 +75,21 @@ candidate() {
 	apt-cache "${APT_OPTS[@]}" policy "$1" 2>/dev/null | sed -n 's/ *Candidate: //p'
 }
 
+# git_base TREE MESSAGE: make TREE a git repository with one commit holding
+# every file (ignored ones too: this is the released source), tagged
+# gv-base, HEAD detached there. Our own marker files stay untracked.
+git_base() {
+	local g=(git -C "$1" -c user.name=ghaf-virt -c user.email=ghaf-virt@localhost
+		-c core.looseCompression=1 -c gc.auto=0)
+	rm -rf "$1/.git"
+	"${g[@]}" init -q
+	printf '/.gv-*\n' >>"$1/.git/info/exclude"
+	"${g[@]}" add -A -f
+	"${g[@]}" commit -q -m "$2"
+	"${g[@]}" tag gv-base
+	"${g[@]}" checkout -q --detach gv-base
+}
+
 fetch_kernel() {
 	apt_private
 	local pkg="linux-source-$GV_KSERIES" ver
@@ -87,7 +102,13 @@ fetch_kernel() {
 			"(set GV_KSERIES, or KDIR= to use your own tree)"
 	fi
 	local tree="$GV_CACHE/src/linux-${ver//\~/_}"
-	if [ ! -f "$tree/.gv-unpacked" ]; then
+	# The tree is a git repository whose tag gv-base is the pristine
+	# source: scripts/apply-series.sh applies the patch series on top with
+	# git am. A tree unpacked by an older checkout (no gv-base; the project
+	# was linked into it) is unpacked again; the archive's timestamps are
+	# kept, so builds in the cache stay incremental.
+	if [ ! -f "$tree/.gv-unpacked" ] ||
+		! git -C "$tree" rev-parse -q --verify gv-base >/dev/null 2>&1; then
 		log "fetching Debian linux-source-$GV_KSERIES $ver"
 		local deb tmp
 		deb=$(download "$pkg")
@@ -101,6 +122,8 @@ fetch_kernel() {
 		mkdir -p "$tree"
 		tar -xf "$tarball" -C "$tree" --strip-components=1
 		rm -rf "$tmp" "$deb"
+		log "recording the pristine tree in git (tag gv-base)"
+		git_base "$tree" "Debian linux-source-$GV_KSERIES $ver"
 		echo "$ver" >"$tree/.gv-debian-version"
 		touch "$tree/.gv-unpacked"
 	fi

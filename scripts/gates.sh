@@ -44,14 +44,9 @@ for f in "${RS[@]}"; do
 	fi
 done
 
-# A Rust diagnostic is "warning: ..." followed by "--> <path>"; C ones are
-# "<path>:l:c: warning:". Only our paths (drivers/ghaf_virt/..., and
-# rust/kernel/ghaf_virt/... for the kernel-crate additions) count.
-awk '
-	/^(warning|error)(\[[^]]*\])?:/ { head = $0; next }
-	/^ *--> .*(drivers|rust\/kernel)\/ghaf_virt\// && head != "" { print head; print; head = ""; next }
-	/(drivers|rust\/kernel)\/ghaf_virt\/.*: (warning|error):/ { print }
-' "$BUILD_LOG" >"$tmp"
+# Only diagnostics in our files (the driver folders of the series and our
+# rust/kernel modules) count.
+gv_our_diagnostics "$BUILD_LOG" >"$tmp"
 if [ -s "$tmp" ]; then
 	point fail "no rustc/clippy/cc warnings in project code" "$tmp"
 else

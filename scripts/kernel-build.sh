@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the arm64 test kernel with the drivers in-tree: fetch the Debian
-# kernel source (or use KDIR), integrate the project, configure from
-# configs/, and build Image, modules and uapi headers into a cached build
-# directory. Prints the build directory on stdout.
+# kernel source (or use KDIR, a git tree with a tag gv-base), apply the
+# project's patch series to it with git am (scripts/apply-series.sh),
+# configure from configs/, and build Image, modules and uapi headers into a
+# cached build directory. Prints the build directory on stdout.
 #
 # Environment: KDIR (your own tree), GV_CACHE, GV_BUILD_LOG (build log path).
 
@@ -23,7 +24,7 @@ B=${GV_BUILD_DIR:-$GV_CACHE/build/arm64-${kver//\~/_}-llvm$GV_LLVM_VER}
 mkdir -p "$B"
 echo "$KSRC" >"$B/.gv-ksrc"
 
-"$GV_ROOT/scripts/integrate.sh" "$KSRC"
+"$GV_ROOT/scripts/apply-series.sh" "$KSRC"
 "$GV_ROOT/scripts/kernel-config.sh" "$KSRC" "$B" arm64 tinyconfig \
 	"$GV_ROOT/configs/arm64/host-hardened.config" \
 	"$GV_ROOT/configs/drivers.config" \
@@ -33,7 +34,9 @@ BUILD_LOG=${GV_BUILD_LOG:-$B/build.log}
 log "building kernel in $B (log: $BUILD_LOG)"
 # Our objects are always rebuilt so that compiler and clippy diagnostics for
 # the project's code appear in every build log.
-find "$B/drivers/ghaf_virt" \( -name '*.o' -o -name '*.ko' \) -delete 2>/dev/null || true
+for d in $(gv_driver_dirs); do
+	find "$B/$d" \( -name '*.o' -o -name '*.ko' \) -delete 2>/dev/null || true
+done
 start=$(date +%s)
 if ! gv_run_logged "kernel build" "$BUILD_LOG" '^  [A-Z]' \
 	make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 \

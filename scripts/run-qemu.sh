@@ -89,7 +89,7 @@ sign() { # ko
 			"$B/certs/signing_key.x509" "$1" || die "cannot sign $1"
 	fi
 }
-grep '^drivers/ghaf_virt/' "$B/modules.order" | while read -r o; do
+grep -E "^($(gv_driver_dirs | paste -sd'|'))/" "$B/modules.order" | while read -r o; do
 	ko="$B/${o%.o}.ko"
 	[ -f "$ko" ] || die "module $ko missing from the build"
 	cp "$ko" "$root/lib/modules/gv/"

@@ -4,9 +4,7 @@
  *
  * The registration API and its structs are private to drivers/vfio/platform
  * (vfio_platform_private.h), included through the kernel's include root
- * (<../drivers/...>), which names the same file whether this header is
- * reached through the drivers/ghaf_virt symlink or not. They exist only when
- * vfio-platform is built in.
+ * (<../drivers/...>). They exist only when vfio-platform is built in.
  */
 #if IS_BUILTIN(CONFIG_VFIO_PLATFORM_BASE)
 #include <../drivers/vfio/platform/vfio_platform_private.h>

@@ -60,7 +60,7 @@ static inline const char *module_ko(void)
 	if (uname(&u))
 		return "vfio_platform_ext.ko";
 	snprintf(path, sizeof(path),
-		 "/lib/modules/%s/kernel/drivers/ghaf_virt/vfio-platform-ext/vfio_platform_ext.ko",
+		 "/lib/modules/%s/kernel/drivers/vfio/platform/reset/ext/vfio_platform_ext.ko",
 		 u.release);
 	return path;
 }
