@@ -4,9 +4,9 @@
 //!
 //! A platform driver for the GenieZone device-tree node. Probing asks the hypervisor for
 //! its version (PROBE hypercall) and registers `/dev/gzvm`, whose ioctl ABI is that of the
-//! upstream/Android `<linux/gzvm.h>` (`gzvm/include/uapi/linux/gzvm.h`), so VMMs written
+//! upstream/Android `<linux/gzvm.h>` (`include/uapi/linux/gzvm.h`), so VMMs written
 //! for GenieZone (crosvm) work unchanged. Without MediaTek hardware, the project's
-//! GenieZone-ABI test hypervisor (`gzvm/hyp/`, at EL2 under QEMU) answers the same calls.
+//! GenieZone-ABI test hypervisor (gzhyp, at EL2 under QEMU) answers the same calls.
 
 use kernel::{
     device::Core,
