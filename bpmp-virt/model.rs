@@ -8,9 +8,10 @@
 //! power domains, and answers `MRQ_PING`, `MRQ_THREADED_PING`,
 //! `MRQ_QUERY_ABI` (which, as on the real firmware, also reports
 //! `MRQ_DEBUG` as supported), `MRQ_QUERY_FW_TAG`, `MRQ_CLK`, `MRQ_RESET`
-//! and `MRQ_PG` with the real message layouts and BPMP error codes. Like `tegra_bpmp_transfer()`, it refuses requests or answer
-//! buffers larger than one message channel ([`MSG_DATA_MAX`]) with
-//! `EINVAL`; unknown MRQs are answered with `-BPMP_ENODEV`.
+//! and `MRQ_PG` with the real message layouts and BPMP error codes. Like
+//! `tegra_bpmp_transfer()`, it refuses requests or answer buffers larger
+//! than one message channel ([`MSG_DATA_MAX`]) with `EINVAL`; unknown MRQs
+//! are answered with `-BPMP_ENODEV`.
 
 use kernel::{
     fmt,

@@ -39,11 +39,13 @@ module! {
     params: {
         pulse: bool {
             default: true,
-            description: "Use the reset controller's reset pulse when it has one (else assert, settle, deassert)",
+            description:
+                "Use the reset controller's reset pulse when it has one (else assert, settle, deassert)",
         },
         settle_us: u32 {
             default: 10,
-            description: "Microseconds to hold the lines in reset when asserting and releasing them (max 10000)",
+            description:
+                "Microseconds to hold the lines in reset when asserting and releasing them (max 10000)",
         },
     },
 }

@@ -25,7 +25,7 @@
 //! impl AnonFile for Counter {
 //!     type Ptr = Arc<Counter>;
 //!
-//!     fn ioctl(this: ArcBorrow<'_, Counter>, _file: &File, cmd: u32, _arg: usize) -> Result<isize> {
+//!     fn ioctl(this: ArcBorrow<'_, Self>, _file: &File, cmd: u32, _arg: usize) -> Result<isize> {
 //!         match cmd {
 //!             0 => Ok(isize::try_from(this.0)?),
 //!             _ => Err(ENOTTY),

@@ -13,7 +13,8 @@
 //! model of the firmware).
 //!
 //! [`FwNode::find_reference`]: crate::device::property::FwNode::find_reference
-//! [`FwNode::find_available_compatible`]: crate::device::property::FwNode::find_available_compatible
+//! [`FwNode::find_available_compatible`]:
+//!     crate::device::property::FwNode::find_available_compatible
 //!
 //! C headers: [`include/soc/tegra/bpmp.h`](srctree/include/soc/tegra/bpmp.h),
 //! [`include/soc/tegra/bpmp-abi.h`](srctree/include/soc/tegra/bpmp-abi.h).

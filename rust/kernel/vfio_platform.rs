@@ -21,7 +21,9 @@
 //! list): registering the same handler twice for one compatible is refused
 //! (`EEXIST`), across all registrations.
 //!
-//! C header: [`drivers/vfio/platform/vfio_platform_private.h`](srctree/drivers/vfio/platform/vfio_platform_private.h).
+//! C header: [`drivers/vfio/platform/vfio_platform_private.h`][header].
+//!
+//! [header]: srctree/drivers/vfio/platform/vfio_platform_private.h
 //!
 //! # Examples
 //!

@@ -66,14 +66,15 @@ static inline const char *debugfs_path(const char *dev, const char *leaf, char *
  * never send requests to a real BPMP. Without the proxy's device or the model
  * a program skips as a whole with the reason.
  */
+#define SKIP_NO_PROXY "%s: %s (needs bpmp_virt and the test device tree; set BPMP_HOST_DEV)\n"
+#define SKIP_NO_MODEL "%s: %s (needs CONFIG_BPMP_VIRT_MODEL, debugfs, a ghaf,bpmp-model node)\n"
+
 static inline int bpmp_harness_main(int argc, char **argv)
 {
 	if (access(DEV_DEFAULT, R_OK | W_OK))
-		ksft_exit_skip("%s: %s (needs bpmp_virt and the test device tree; set BPMP_HOST_DEV)\n",
-			       DEV_DEFAULT, strerror(errno));
+		ksft_exit_skip(SKIP_NO_PROXY, DEV_DEFAULT, strerror(errno));
 	if (access(MODEL_STATE, R_OK))
-		ksft_exit_skip("%s: %s (needs CONFIG_BPMP_VIRT_MODEL, debugfs, a ghaf,bpmp-model node)\n",
-			       MODEL_STATE, strerror(errno));
+		ksft_exit_skip(SKIP_NO_MODEL, MODEL_STATE, strerror(errno));
 	return test_harness_run(argc, argv);
 }
 

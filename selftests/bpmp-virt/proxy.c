@@ -287,9 +287,11 @@ TEST_F(bpmp, deny_by_default_id_sweep)
 		EXPECT_EQ(owned ? 48 : -EPERM,
 			  clk_xfer(self->fd, CMD_CLK_SET_RATE, id, 0, 1000000, rx, 8).rc)
 			TH_LOG("clk %u set rate", id);
-		EXPECT_EQ(gate ? 48 : -EPERM, clk_xfer(self->fd, CMD_CLK_ENABLE, id, 0, 0, NULL, 0).rc)
+		EXPECT_EQ(gate ? 48 : -EPERM,
+			  clk_xfer(self->fd, CMD_CLK_ENABLE, id, 0, 0, NULL, 0).rc)
 			TH_LOG("clk %u enable", id);
-		EXPECT_EQ(gate ? 48 : -EPERM, clk_xfer(self->fd, CMD_CLK_DISABLE, id, 0, 0, NULL, 0).rc)
+		EXPECT_EQ(gate ? 48 : -EPERM,
+			  clk_xfer(self->fd, CMD_CLK_DISABLE, id, 0, 0, NULL, 0).rc)
 			TH_LOG("clk %u disable", id);
 		EXPECT_EQ(id == 100 ? 48 : -EPERM,
 			  two_xfer(self->fd, MRQ_RESET, CMD_RESET_ASSERT, id, NULL, 0).rc)

@@ -7,45 +7,80 @@
  * Then check the other side: every state change outside the partition is
  * denied, and nothing the guest did survives the partition's last close.
  *
- * What the guest sends, in order (7.3 sources):
+ * What the guest sends, in order (7.3 sources): for each step, the guest
+ * code, then after "=>" the messages it sends.
  *
- * | step               | guest code                                         | messages                               |
- * |--------------------|----------------------------------------------------|----------------------------------------|
- * | BPMP core          | tegra_bpmp_probe() -> tegra_bpmp_ping()            | MRQ_PING (challenge 1, 4-byte answer)  |
- * |                    | tegra_bpmp_get_firmware_tag() ->                   | MRQ_QUERY_ABI (MRQ_QUERY_FW_TAG),      |
- * |                    |   tegra_bpmp_mrq_is_supported() (bpmp.c)           | MRQ_QUERY_FW_TAG (32-byte answer)      |
- * | clocks             | tegra_bpmp_probe_clocks() (clk-bpmp.c)             | CMD_CLK_GET_MAX_CLK_ID, then           |
- * |                    |                                                    | CMD_CLK_GET_ALL_INFO for every id      |
- * |                    | tegra_bpmp_clk_register(): every parent must be a  | (none; a missing parent is a NULL      |
- * |                    |   discovered clock                                 | parent name: WARN + EINVAL in clk.c)   |
- * |                    | __clk_core_init() (clk.c): parent of a mux,        | CMD_CLK_GET_PARENT (HAS_MUX),          |
- * |                    |   recalc_rate, is_prepared                         | CMD_CLK_GET_RATE, CMD_CLK_IS_ENABLED   |
- * | resets             | tegra_bpmp_init_resets() (reset-bpmp.c)            | none (ids from the SoC data)           |
- * | power domains      | tegra_bpmp_probe_powergates(),                     | CMD_PG_GET_MAX_ID, CMD_PG_GET_NAME for |
- * |                    |   tegra_powergate_add() (powergate-bpmp.c)         | every id, CMD_PG_GET_STATE             |
- * | BPMP debugfs       | tegra_bpmp_init_debugfs() (bpmp-debugfs.c)         | MRQ_QUERY_ABI (MRQ_DEBUG, MRQ_DEBUGFS) |
- * | device power       | dev_pm_domain_attach(PD_FLAG_ATTACH_POWER_ON)      | CMD_PG_SET_STATE on                    |
- * | device clocks      | clk_prepare() -> clk_core_prepare() (clk.c):       | CMD_CLK_ENABLE for each ancestor with  |
- * |                    |   parents first, once each (prepare_count)         | a prepare op, then for the clock       |
- * | device rate        | clk_set_rate() -> determine_rate, set_rate         | CMD_CLK_ROUND_RATE, CMD_CLK_SET_RATE   |
- * | device resets      | reset_control_assert/deassert/reset()              | CMD_RESET_ASSERT/DEASSERT/MODULE       |
+ * BPMP core:
+ *   tegra_bpmp_probe() -> tegra_bpmp_ping()
+ *     => MRQ_PING (challenge 1, 4-byte answer)
+ *   tegra_bpmp_get_firmware_tag() ->
+ *     tegra_bpmp_mrq_is_supported() (bpmp.c)
+ *     => MRQ_QUERY_ABI (MRQ_QUERY_FW_TAG),
+ *        MRQ_QUERY_FW_TAG (32-byte answer)
+ * clocks:
+ *   tegra_bpmp_probe_clocks() (clk-bpmp.c)
+ *     => CMD_CLK_GET_MAX_CLK_ID, then CMD_CLK_GET_ALL_INFO for every id
+ *   tegra_bpmp_clk_register(): every parent must be a discovered clock
+ *     => none (a missing parent is a NULL parent name: WARN + EINVAL in
+ *        clk.c)
+ *   __clk_core_init() (clk.c): parent of a mux, recalc_rate, is_prepared
+ *     => CMD_CLK_GET_PARENT (HAS_MUX), CMD_CLK_GET_RATE,
+ *        CMD_CLK_IS_ENABLED
+ * resets:
+ *   tegra_bpmp_init_resets() (reset-bpmp.c)
+ *     => none (ids from the SoC data)
+ * power domains:
+ *   tegra_bpmp_probe_powergates(), tegra_powergate_add() (powergate-bpmp.c)
+ *     => CMD_PG_GET_MAX_ID, CMD_PG_GET_NAME for every id, CMD_PG_GET_STATE
+ * BPMP debugfs:
+ *   tegra_bpmp_init_debugfs() (bpmp-debugfs.c)
+ *     => MRQ_QUERY_ABI (MRQ_DEBUG, MRQ_DEBUGFS)
+ * device power:
+ *   dev_pm_domain_attach(PD_FLAG_ATTACH_POWER_ON)
+ *     => CMD_PG_SET_STATE on
+ * device clocks:
+ *   clk_prepare() -> clk_core_prepare() (clk.c): parents first, once each
+ *   (prepare_count)
+ *     => CMD_CLK_ENABLE for each ancestor with a prepare op, then for the
+ *        clock
+ * device rate:
+ *   clk_set_rate() -> determine_rate, set_rate
+ *     => CMD_CLK_ROUND_RATE, CMD_CLK_SET_RATE
+ * device resets:
+ *   reset_control_assert/deassert/reset()
+ *     => CMD_RESET_ASSERT/DEASSERT/MODULE
  *
  * Message sizes are the guests': every MRQ_CLK request is
  * sizeof(struct mrq_clk_request) = 16 bytes (tegra_bpmp_clk_transfer()),
  * every MRQ_PG request sizeof(struct mrq_pg_request) = 12 bytes with a
  * 40-byte answer window (sizeof(struct mrq_pg_response)), MRQ_RESET 8 bytes.
  *
- * The passthroughs and what their guest drivers do:
+ * The passthroughs and what their guest drivers do (drivers of 7.3 unless
+ * noted; clocks in the order they are prepared):
  *
- * | passthrough | node                                  | guest driver (7.3 unless noted)     | clocks prepared (in order)            | resets                     | domain |
- * |-------------|---------------------------------------|-------------------------------------|---------------------------------------|----------------------------|--------|
- * | MGBE0       | /dev/bpmp-host-net-vm (Ghaf's layout: | dwmac-tegra.c tegra_mgbe_probe():   | mgbe_clks[]: rx-pcs 373, tx 374,      | mac 46 assert, deassert;   | 18     |
- * |             | device-name, Ghaf's allow-list of     | clk_bulk_prepare_enable(), then     | tx-pcs 375, mac-divider 376, mac 377, | pcs 45 assert, deassert    |        |
- * |             | passthrough/mgbe0-net-vm)             | the mac and pcs resets              | mgbe 380, ptp_ref 381, mac 377        |                            |        |
- * | UARTA       | /dev/bpmp-host (our layout, default   | serial-tegra.c tegra_uart_hw_init() | uarta 155; rate set by                | 100 assert, deassert       | -      |
- * |             | partition)                            | and tegra_set_baudrate()            | tegra_set_baudrate()                  |                            |        |
- * | MTTCANs     | /dev/bpmp-host-can-vm (our layout,    | NVIDIA's out-of-tree mttcan driver; | can1_core 284, can1_host 10, can1 9,  | 4 and 5 pulsed             | -      |
- * |             | partition-can-vm)                     | ids from jetpack-nixos manifest.nix | then 285, 12, 11 for the second       | (reset_control_reset())    |        |
+ * MGBE0
+ *   node:    /dev/bpmp-host-net-vm (Ghaf's layout: device-name, Ghaf's
+ *            allow-list of passthrough/mgbe0-net-vm)
+ *   driver:  dwmac-tegra.c tegra_mgbe_probe(): clk_bulk_prepare_enable(),
+ *            then the mac and pcs resets
+ *   clocks:  mgbe_clks[]: rx-pcs 373, tx 374, tx-pcs 375, mac-divider 376,
+ *            mac 377, mgbe 380, ptp_ref 381, mac 377
+ *   resets:  mac 46 assert, deassert; pcs 45 assert, deassert
+ *   domain:  18
+ * UARTA
+ *   node:    /dev/bpmp-host (our layout, default partition)
+ *   driver:  serial-tegra.c tegra_uart_hw_init() and tegra_set_baudrate()
+ *   clocks:  uarta 155; rate set by tegra_set_baudrate()
+ *   resets:  100 assert, deassert
+ *   domain:  none
+ * MTTCANs
+ *   node:    /dev/bpmp-host-can-vm (our layout, partition-can-vm)
+ *   driver:  NVIDIA's out-of-tree mttcan driver; ids from jetpack-nixos
+ *            manifest.nix
+ *   clocks:  can1_core 284, can1_host 10, can1 9, then 285, 12, 11 for the
+ *            second
+ *   resets:  4 and 5 pulsed (reset_control_reset())
+ *   domain:  none
  *
  * The model's clock tree is in bpmp-virt/model.rs (CLOCKS).
  */

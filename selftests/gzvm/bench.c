@@ -83,6 +83,8 @@ static int drv_time(struct drv_time *d)
 	return 0;
 }
 
+#define RUN_PROFILE_FMT "bench: RUN ioctl profile: in hvc %.0f ns (%.2f calls); driver %.0f ns: entry to hvc %.0f, exit handling %.0f, rest (loop, copy-out, unlock) %.0f; syscall path outside the driver %.0f ns; null ioctl %.0f ns\n"
+
 /*
  * RUN round trip of a guest that exits on every instruction (an MMIO store
  * loop) against a null ioctl on the vCPU fd; and the driver's own share of
@@ -143,7 +145,7 @@ TEST(run_round_trip_and_driver_overhead)
 		double en = bench_median(in_entry, reps);
 		double ex = bench_median(in_exit, reps);
 
-		ksft_print_msg("bench: RUN ioctl profile: in hvc %.0f ns (%.2f calls); driver %.0f ns: entry to hvc %.0f, exit handling %.0f, rest (loop, copy-out, unlock) %.0f; syscall path outside the driver %.0f ns; null ioctl %.0f ns\n",
+		ksft_print_msg(RUN_PROFILE_FMT,
 			       h, bench_median(hvcs, reps), d, en, ex, d - en - ex,
 			       bench_median(run, reps) - bench_median(in_run, reps),
 			       bench_median(ref, reps));

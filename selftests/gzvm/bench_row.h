@@ -60,6 +60,8 @@ static inline double bench_median(double *a, int n)
 	return n % 2 ? a[n / 2] : (a[n / 2 - 1] + a[n / 2]) / 2;
 }
 
+#define BENCH_ROW_FMT "bench-row: %s %s n=%d med=%.0f min=%.0f max=%.0f ref=%s ref_med=%.0f ratio=%.3f rmin=%.3f rmax=%.3f\n"
+
 /* Prints one row; val[] and ref[] are the n repetitions (reordered). */
 static inline void bench_row(const char *key, const char *sys,
 			     const char *ref_name, double *val, double *ref,
@@ -75,9 +77,8 @@ static inline void bench_row(const char *key, const char *sys,
 	r_med = bench_median(ratio, n);
 	med = bench_median(val, n);
 	ref_med = bench_median(ref, n);
-	ksft_print_msg("bench-row: %s %s n=%d med=%.0f min=%.0f max=%.0f ref=%s ref_med=%.0f ratio=%.3f rmin=%.3f rmax=%.3f\n",
-		       key, sys, n, med, val[0], val[n - 1], ref_name, ref_med,
-		       r_med, ratio[0], ratio[n - 1]);
+	ksft_print_msg(BENCH_ROW_FMT, key, sys, n, med, val[0], val[n - 1],
+		       ref_name, ref_med, r_med, ratio[0], ratio[n - 1]);
 }
 
 #endif /* BENCH_ROW_H */

@@ -218,6 +218,8 @@ static int create_and_run(void)
 	return left;
 }
 
+#define ALLOC_STEPS_FMT "allocations in VM and vCPU creation and a first run: %d, each failed in turn\n"
+
 /*
  * An allocation failure at every step of VM and vCPU creation: the n-th
  * slab or page allocation of the task fails, for n = 1, 2, ... until the
@@ -243,8 +245,7 @@ TEST_F_TIMEOUT(faults, allocation_failure_at_every_step, 900)
 		if (create_and_run() > 0)
 			break;
 	}
-	ksft_print_msg("allocations in VM and vCPU creation and a first run: %d, each failed in turn\n",
-		       n - 1);
+	ksft_print_msg(ALLOC_STEPS_FMT, n - 1);
 	EXPECT_LT(10, n);
 	EXPECT_GT(3000, n) TH_LOG("the sequence never completed without a failure");
 	close(nth_fd);

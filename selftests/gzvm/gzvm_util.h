@@ -42,11 +42,12 @@ static inline int gzvm_open_dev(void)
  * driver not loaded) a program skips as a whole with the reason, before any
  * test runs (kselftest's "1..0 # SKIP" and exit code 4).
  */
+#define GZVM_SKIP_NO_DEV "%s: %s (needs the gzvm driver and a GenieZone hypervisor; set GZVM_DEV)\n"
+
 static inline int gzvm_harness_main(int argc, char **argv)
 {
 	if (access(gzvm_dev(), R_OK | W_OK))
-		ksft_exit_skip("%s: %s (needs the gzvm driver and a GenieZone hypervisor; set GZVM_DEV)\n",
-			       gzvm_dev(), strerror(errno));
+		ksft_exit_skip(GZVM_SKIP_NO_DEV, gzvm_dev(), strerror(errno));
 	return test_harness_run(argc, argv);
 }
 

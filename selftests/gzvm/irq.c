@@ -258,6 +258,8 @@ TEST_F(irq, irqfd_without_resample_on_level_line)
 	close(efd);
 }
 
+#define TIMER_BENCH_FMT "bench: guest virtual timer, ticks 1 to 3 (2 periods of 20 ms): %.1f ms, ratio %.2f\n"
+
 /*
  * The guest's virtual timer: it waits in WFI with the timer armed; the vCPU
  * blocks in the kernel and must be woken when the timer is due, three times.
@@ -277,8 +279,7 @@ TEST_F(irq, virtual_timer_wakes_idle_vcpu)
 	ms = (now_ns() - t0) / 1e6;
 	EXPECT_EQ(27, peek(&self->g, 8));
 	/* A figure, not a threshold: how closely the wake-ups follow the timer. */
-	ksft_print_msg("bench: guest virtual timer, ticks 1 to 3 (2 periods of 20 ms): %.1f ms, ratio %.2f\n",
-		       ms, ms / 40);
+	ksft_print_msg(TIMER_BENCH_FMT, ms, ms / 40);
 	usleep(100000);
 	EXPECT_EQ(3, peek(&self->g, 0));
 }
@@ -696,6 +697,9 @@ TEST(ioeventfd_bad_input)
 	close(efd2);
 }
 
+#define IRQ_BENCH_FMT "bench: interrupt to guest handler: irqfd write %.0f ns, GZVM_IRQ_LINE %.0f ns, ratio %.2f\n"
+#define MMIO_BENCH_FMT "bench: guest MMIO write: ioeventfd in kernel %.0f ns, exit to userspace + eventfd write %.0f ns, ratio %.2f\n"
+
 /*
  * Benchmarks (figures, not thresholds): interrupt delivery from an irqfd
  * write and from GZVM_IRQ_LINE to the guest handler's count in RAM; a guest
@@ -724,8 +728,7 @@ TEST_F(irq, bench_irqfd_vs_irq_line)
 		ASSERT_EQ(0, irq_line(self->g.vm, 12, 0));
 	}
 	line_ns = (now_ns() - t0) / n;
-	ksft_print_msg("bench: interrupt to guest handler: irqfd write %.0f ns, GZVM_IRQ_LINE %.0f ns, ratio %.2f\n",
-		       fd_ns, line_ns, fd_ns / line_ns);
+	ksft_print_msg(IRQ_BENCH_FMT, fd_ns, line_ns, fd_ns / line_ns);
 	close(efd);
 }
 
@@ -760,8 +763,7 @@ TEST(bench_ioeventfd_vs_userspace_exit)
 	user_ns = (now_ns() - t0) / (n + 1);
 	EXPECT_EQ(n + 1, exits);
 	EXPECT_EQ(n + 1, efd_count(efd));
-	ksft_print_msg("bench: guest MMIO write: ioeventfd in kernel %.0f ns, exit to userspace + eventfd write %.0f ns, ratio %.2f\n",
-		       kern_ns, user_ns, kern_ns / user_ns);
+	ksft_print_msg(MMIO_BENCH_FMT, kern_ns, user_ns, kern_ns / user_ns);
 	guest_teardown(&g);
 	close(efd);
 }

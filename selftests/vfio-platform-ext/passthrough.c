@@ -214,6 +214,8 @@ TEST_F(pt, bad_parameters_refused)
 	EXPECT_EQ(0, load_module("settle_us=10000"));
 }
 
+#define CYCLES_FMT "%d open/reset/close cycles: %.0f us per cycle; VFIO_DEVICE_RESET: %.1f us; VFIO_DEVICE_GET_INFO: %.1f us\n"
+
 TEST_F_TIMEOUT(pt, open_reset_close_cycles, 240)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
@@ -246,8 +248,7 @@ TEST_F_TIMEOUT(pt, open_reset_close_cycles, 240)
 	for (i = 0; i < RESETS; i++)
 		ASSERT_EQ(0, ioctl(self->v.device, VFIO_DEVICE_GET_INFO, &info));
 	info_us = (now_us() - t0) / RESETS;
-	ksft_print_msg("%d open/reset/close cycles: %.0f us per cycle; VFIO_DEVICE_RESET: %.1f us; VFIO_DEVICE_GET_INFO: %.1f us\n",
-		       CYCLES, cycle_us, reset_us, info_us);
+	ksft_print_msg(CYCLES_FMT, CYCLES, cycle_us, reset_us, info_us);
 }
 
 TEST_F(pt, unbind_and_rebind)
@@ -319,7 +320,8 @@ TEST_F(pt, device_without_resets_refused)
 	/* ... but it is never handed over without a reset. */
 	EXPECT_EQ(-ENOENT, vfio_open(NORESET_DEV, &self->v, &step));
 	EXPECT_STREQ("VFIO_GROUP_GET_DEVICE_FD", step);
-	EXPECT_TRUE(kmsg_has(self->kmsg, NORESET_DEV, "refusing to pass it through without a reset"));
+	EXPECT_TRUE(kmsg_has(self->kmsg, NORESET_DEV,
+			     "refusing to pass it through without a reset"));
 	ASSERT_EQ(0, read_line(PT_RESET, &l1));
 	EXPECT_EQ(l0.pulses, l1.pulses);
 }

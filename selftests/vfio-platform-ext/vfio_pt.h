@@ -35,10 +35,14 @@ static inline const char *env_or(const char *name, const char *def)
  * The passthrough platform devices, as named in /sys/bus/platform/devices;
  * the defaults are those of the test overlay (dt-overlays/qemu-virt-test.dtso).
  */
-#define PT_DEV		env_or("VFIO_PT_DEV", "a000000.virtio_mmio")	/* nvidia,dummy, reset 102 */
-#define NORESET_DEV	env_or("VFIO_PT_NORESET_DEV", "a003e00.virtio_mmio")	/* no resets */
-#define EXTRA_DEV	env_or("VFIO_PT_EXTRA_DEV", "a003c00.virtio_mmio")	/* Kconfig list */
-#define OPTOUT_DEV	env_or("VFIO_PT_OPTOUT_DEV", "a003a00.virtio_mmio")	/* opted out */
+/* nvidia,dummy, reset 102 */
+#define PT_DEV		env_or("VFIO_PT_DEV", "a000000.virtio_mmio")
+/* no resets */
+#define NORESET_DEV	env_or("VFIO_PT_NORESET_DEV", "a003e00.virtio_mmio")
+/* Kconfig list */
+#define EXTRA_DEV	env_or("VFIO_PT_EXTRA_DEV", "a003c00.virtio_mmio")
+/* opted out */
+#define OPTOUT_DEV	env_or("VFIO_PT_OPTOUT_DEV", "a003a00.virtio_mmio")
 /* PT_DEV's reset line in the BPMP model's debugfs state. */
 #define PT_RESET	"reset 102"
 
