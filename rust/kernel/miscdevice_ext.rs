@@ -5,9 +5,8 @@
 //! This is the part of [`kernel::miscdevice`] that upstream 7.3 lacks and
 //! that our drivers need; it is written as an extension of that module (same
 //! types, same registration path) so that it can move into
-//! `rust/kernel/miscdevice.rs` as it is. It lives in a file of its own only
-//! because the project adds modules to the kernel crate and does not edit
-//! upstream's files.
+//! `rust/kernel/miscdevice.rs` as it is; it is a file of its own so that
+//! it can be reviewed and applied on its own.
 //!
 //! Upstream's [`MiscDeviceRegistration`] takes a `&'static CStr` name (the
 //! misc core keeps the pointer for as long as the device is registered) and

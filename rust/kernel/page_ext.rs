@@ -4,14 +4,14 @@
 //! [`kernel::page`](crate::page)).
 //!
 //! Code that hands memory to firmware or a hypervisor names it by physical address or page
-//! frame number, and code playing the firmware's role (a simulator) reaches RAM it was given
-//! that way ([`BorrowedPage::from_pfn`]). Such memory may be written at any time by whoever
+//! frame number, and code that checks what the other side was given (a test audit of the
+//! pages a hypervisor holds) reaches those pages the same way ([`BorrowedPage::from_pfn`]). Such memory may be written at any time by whoever
 //! else uses it (the VMM that owns guest RAM, like DMA), so the accessors here are
 //! `READ_ONCE`/`WRITE_ONCE`-like volatile accesses and are safe, unlike
 //! [`Page::read_raw`], which must not race with writes.
 //!
-//! This lives in a file of its own, as inherent methods of upstream's [`Page`], only
-//! because the project adds modules to the kernel crate and does not edit upstream's files.
+//! These are inherent methods of upstream's [`Page`], in a file of their own so that they
+//! can be reviewed and applied on their own; they can move into `page.rs` as they are.
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 //!

@@ -9,8 +9,8 @@
 //! [`FwNode::find_available_compatible`] finds a device-tree node by compatible, as drivers
 //! do for a firmware interface that has no phandle.
 //!
-//! This lives in a file of its own, as inherent methods of upstream's [`FwNode`], only
-//! because the project adds modules to the kernel crate and does not edit upstream's files.
+//! These are inherent methods of upstream's [`FwNode`], in a file of their own so that they
+//! can be reviewed and applied on their own; they can move into `property.rs` as they are.
 //!
 //! C header: [`include/linux/property.h`](srctree/include/linux/property.h)
 //!
