@@ -5,10 +5,10 @@
 //!
 //! Code that hands memory to firmware or a hypervisor names it by physical address or page
 //! frame number, and code that checks what the other side was given (a test audit of the
-//! pages a hypervisor holds) reaches those pages the same way ([`BorrowedPage::from_pfn`]). Such memory may be written at any time by whoever
-//! else uses it (the VMM that owns guest RAM, like DMA), so the accessors here are
-//! `READ_ONCE`/`WRITE_ONCE`-like volatile accesses and are safe, unlike
-//! [`Page::read_raw`], which must not race with writes.
+//! pages a hypervisor holds) reaches those pages the same way ([`BorrowedPage::from_pfn`]).
+//! Such memory may be written at any time by whoever else uses it (the VMM that owns guest
+//! RAM, like DMA), so the accessors here are `READ_ONCE`/`WRITE_ONCE`-like volatile
+//! accesses and are safe, unlike [`Page::read_raw`], which must not race with writes.
 //!
 //! These are inherent methods of upstream's [`Page`], in a file of their own so that they
 //! can be reviewed and applied on their own; they can move into `page.rs` as they are.
