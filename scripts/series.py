@@ -177,7 +177,7 @@ class Tree:
     """The tree being edited: files of the base commit plus our changes."""
 
     def __init__(self, ksrc, base):
-        self.ksrc, self.base, self.changed = ksrc, base, {}
+        self.ksrc, self.base, self.changed, self.mode = ksrc, base, {}, {}
 
     def exists(self, path):
         if path in self.changed:
@@ -191,8 +191,10 @@ class Tree:
             return self.changed[path]
         return git(self.ksrc, 'show', f'{self.base}:{path}').decode()
 
-    def write(self, path, text):
+    def write(self, path, text, executable=False):
         self.changed[path] = text
+        if executable:
+            self.mode[path] = '100755'
 
 
 def insert_sorted(lines, new, is_peer, key=lambda l: l):
@@ -404,7 +406,9 @@ def apply_file(tree, f):
         dst = tree_path(f)
         if dst is None:
             die(f'{f}: no place in the kernel tree (MAP in {__file__})')
-        tree.write(dst, src)
+        # Scripts keep their executable bit (kselftest installs TEST_PROGS as
+        # they are in the tree).
+        tree.write(dst, src, os.access(os.path.join(ROOT, f), os.X_OK))
         if f.startswith('Documentation/') and f.endswith('.rst'):
             page = os.path.relpath(dst, 'Documentation')[:-4]
             for index, after, entry in TOCTREE:
@@ -434,7 +438,7 @@ def commit(ksrc, parent, tree, msg, env):
     info = ''
     for path, text in sorted(tree.changed.items()):
         blob = git(ksrc, 'hash-object', '-w', '--stdin', inp=text.encode(), env=env).decode().strip()
-        info += f'100644 {blob}\t{path}\n'
+        info += f'{tree.mode.get(path, "100644")} {blob}\t{path}\n'
     git(ksrc, 'update-index', '--index-info', inp=info.encode(), env=env)
     t = git(ksrc, 'write-tree', env=env).decode().strip()
     return git(ksrc, 'commit-tree', t, '-p', parent, inp=msg.encode(), env=env).decode().strip()

@@ -14,7 +14,7 @@ set -euo pipefail
 APT_PKGS=(
 	"clang-$GV_LLVM_VER" "lld-$GV_LLVM_VER" "llvm-$GV_LLVM_VER"
 	"libclang-$GV_LLVM_VER-dev"
-	bc bison flex cpio kmod rsync xz-utils zstd libelf-dev libssl-dev
+	bc bison flex cpio git kmod rsync xz-utils zstd libelf-dev libssl-dev
 	python3 python3-venv perl make
 	qemu-system-arm device-tree-compiler
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross
