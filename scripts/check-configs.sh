@@ -9,7 +9,7 @@
 #    with the recommended command line, configs/<arch>/host-cmdline); every
 #    FAIL must be listed in configs/khc-expected.txt, and every entry there
 #    must still FAIL. The test kernel's result is informational.
-# OK/FAIL counts per config are printed as "# " comment lines.
+# OK/FAIL counts per config are printed as "# " gv_tap_note lines.
 #
 # Only the .config is made, no kernel is built. A merged config is cached
 # under $GV_CACHE/configs-check/<name>, keyed by everything that can change
@@ -58,29 +58,15 @@ toolchain_key() {
 }
 base_key=$(toolchain_key | sha256sum | cut -d' ' -f1)
 
-n=0
-out=()
-point() { # ok|fail name [diagnostic lines]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		out+=("ok $n $2")
-	else
-		out+=("not ok $n $2")
-	fi
-	[ -z "${3:-}" ] || out+=("$3")
-}
-comment() {
-	out+=("$1")
-}
 
 names=()
 for c in "${COMBOS[@]}"; do
 	names+=("${c%%|*}")
 done
 if diag=$("$GV_ROOT/scripts/khc-judge.py" --lint "$EXPECTED" "${names[@]}"); then
-	point ok "configs/khc-expected.txt is well-formed"
+	gv_tap ok "configs/khc-expected.txt is well-formed"
 else
-	point fail "configs/khc-expected.txt is well-formed" "$diag"
+	gv_tap fail "configs/khc-expected.txt is well-formed" "$diag"
 fi
 
 for c in "${COMBOS[@]}"; do
@@ -102,28 +88,26 @@ for c in "${COMBOS[@]}"; do
 		echo "$key" >"$dir/.gv-key"
 	fi
 	if [ "$(cat "$WORK/$name.merge.rc")" = 0 ]; then
-		point ok "merge $name ($arch: tinyconfig $frags)"
+		gv_tap ok "merge $name ($arch: tinyconfig $frags)"
 	else
-		point fail "merge $name ($arch: tinyconfig $frags)" "$(sed 's/^/# /' "$WORK/$name.merge.log" | head -40)"
+		gv_tap fail "merge $name ($arch: tinyconfig $frags)" "$(sed 's/^/# /' "$WORK/$name.merge.log" | head -40)"
 	fi
 
 	# --- kernel-hardening-checker ---
 	args=(-c "$dir/.config" -m json)
 	[ "$cmdline" = - ] || args+=(-l "$GV_ROOT/configs/$cmdline")
 	if ! khc "${args[@]}" >"$WORK/$name.khc.json" 2>"$WORK/$name.khc.err"; then
-		point fail "khc $name" "$(sed 's/^/# /' "$WORK/$name.khc.err" | head -20)"
+		gv_tap fail "khc $name" "$(sed 's/^/# /' "$WORK/$name.khc.err" | head -20)"
 		continue
 	fi
 	judge=(--info)
 	[ "$mode" = info ] || judge=()
 	if diag=$("$GV_ROOT/scripts/khc-judge.py" "$name" "$WORK/$name.khc.json" "$EXPECTED" "${judge[@]}"); then
-		point ok "khc $name${judge:+ (informational)}" "$(grep -v ': \(kconfig\|cmdline\) ' <<<"$diag")"
+		gv_tap ok "khc $name${judge:+ (informational)}" "$(grep -v ': \(kconfig\|cmdline\) ' <<<"$diag")"
 	else
-		point fail "khc $name" "$(grep -v ': \(kconfig\|cmdline\) ' <<<"$diag")"
+		gv_tap fail "khc $name" "$(grep -v ': \(kconfig\|cmdline\) ' <<<"$diag")"
 	fi
-	comment "$(grep ': \(kconfig\|cmdline\) ' <<<"$diag")"
+	gv_tap_note "$(grep ': \(kconfig\|cmdline\) ' <<<"$diag")"
 done
 
-echo "TAP version 13"
-echo "1..$n"
-printf '%s\n' "${out[@]}" | sed '/^$/d'
+gv_tap_end || true

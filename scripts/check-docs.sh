@@ -25,40 +25,29 @@ mkdir -p "$W"
 HEADERS=(gzvm/include/uapi/linux/gzvm.h bpmp-virt/include/uapi/linux/bpmp_host_proxy.h)
 BOOKS="virt"
 
-n=0
-out=()
-point() { # ok|fail|skip name [diagnostic lines]
-	n=$((n + 1))
-	case $1 in
-	ok) out+=("ok $n $2") ;;
-	skip) out+=("ok $n $2 # SKIP ${3:-}") ;;
-	*) out+=("not ok $n $2") ;;
-	esac
-	[ "$1" = skip ] || [ -z "${3:-}" ] || out+=("$3")
-}
 
 for h in "${HEADERS[@]}"; do
 	diag=$("$KSRC/scripts/kernel-doc" -none -Wall "$GV_ROOT/$h" 2>&1)
 	if [ -z "$diag" ] && grep -q '^/\*\*$' "$GV_ROOT/$h"; then
-		point ok "kernel-doc -none -Wall $h"
+		gv_tap ok "kernel-doc -none -Wall $h"
 	else
-		point fail "kernel-doc -none -Wall $h" "$(sed 's/^/# /' <<<"${diag:-no kernel-doc comment}")"
+		gv_tap fail "kernel-doc -none -Wall $h" "$(sed 's/^/# /' <<<"${diag:-no kernel-doc comment}")"
 	fi
 done
 
 for page in $(cd "$GV_ROOT" && find Documentation -name '*.rst' ! -path "Documentation/$BOOKS/*" | sort); do
 	diag=$(python3 -m docutils --halt=warning --report=warning "$GV_ROOT/$page" /dev/null 2>&1)
 	if [ -z "$diag" ]; then
-		point ok "docutils $page"
+		gv_tap ok "docutils $page"
 	else
-		point fail "docutils $page" "$(sed 's/^/# /' <<<"$diag")"
+		gv_tap fail "docutils $page" "$(sed 's/^/# /' <<<"$diag")"
 	fi
 done
 
 if ! command -v sphinx-build >/dev/null; then
-	point skip "make htmldocs SPHINXDIRS=\"$BOOKS\"" "sphinx-build not found (scripts/setup.sh installs python3-sphinx)"
+	gv_tap skip "make htmldocs SPHINXDIRS=\"$BOOKS\"" "sphinx-build not found (scripts/setup.sh installs python3-sphinx)"
 elif ! "$GV_ROOT/scripts/apply-series.sh" "$KSRC" 2>"$W/apply.err"; then
-	point fail "the patch series places our pages in the kernel tree" "$(sed 's/^/# /' "$W/apply.err")"
+	gv_tap fail "the patch series places our pages in the kernel tree" "$(sed 's/^/# /' "$W/apply.err")"
 else
 	log "make htmldocs SPHINXDIRS=\"$BOOKS\" (minutes)"
 	rc=0
@@ -68,13 +57,11 @@ else
 	pat=$(printf '%s\n' $ours "${HEADERS[@]##*/}" | sed 's/[.]/\\./g' | paste -sd'|')
 	diag=$(grep -E 'WARNING|ERROR|CRITICAL' "$W/htmldocs.log" | grep -E "$pat")
 	if [ $rc = 0 ] && [ -z "$diag" ]; then
-		point ok "make htmldocs SPHINXDIRS=\"$BOOKS\": no warning on our pages"
+		gv_tap ok "make htmldocs SPHINXDIRS=\"$BOOKS\": no warning on our pages"
 	else
-		point fail "make htmldocs SPHINXDIRS=\"$BOOKS\"" \
+		gv_tap fail "make htmldocs SPHINXDIRS=\"$BOOKS\"" \
 			"$(sed 's/^/# /' <<<"${diag:-exit code $rc; see $W/htmldocs.log}" | head -40)"
 	fi
 fi
 
-echo "TAP version 13"
-echo "1..$n"
-printf '%s\n' "${out[@]}" | sed '/^$/d'
+gv_tap_end || true

@@ -28,34 +28,18 @@ B=${GV_GATES_BUILD_DIR:-$GV_CACHE/build/arm64-${kver//\~/_}-llvm$GV_LLVM_VER-rus
 LOG=$B/build.log
 mkdir -p "$B"
 
-n=0
-results=()
-point() { # status name [diagnostic file]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		results+=("ok $n $2")
-	else
-		results+=("not ok $n $2")
-		[ -n "${3:-}" ] && results+=("$(sed 's/^/# /' "$3" | head -40)")
-	fi
-}
-finish() {
-	echo "TAP version 13"
-	echo "1..$n"
-	printf '%s\n' "${results[@]}"
-}
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 
 "$GV_ROOT/scripts/apply-series.sh" "$KSRC" || die "cannot apply the patch series to $KSRC"
 if ! "$GV_ROOT/scripts/kernel-config.sh" "$KSRC" "$B" arm64 tinyconfig \
 	"$GV_ROOT/configs/rust-gates.config" >"$tmp" 2>&1; then
-	point fail "rust-gates config (tinyconfig + configs/rust-gates.config)" "$tmp"
-	point fail "kernel crate builds without EVENTFD and RESET_CONTROLLER # SKIP no config"
-	finish
+	gv_tap fail "rust-gates config (tinyconfig + configs/rust-gates.config)" "$tmp"
+	gv_tap fail "kernel crate builds without EVENTFD and RESET_CONTROLLER # SKIP no config"
+	gv_tap_end
 	exit 1
 fi
-point ok "rust-gates config (tinyconfig + configs/rust-gates.config)"
+gv_tap ok "rust-gates config (tinyconfig + configs/rust-gates.config)"
 
 # The kernel crate is always recompiled (about 15 s here), so that its
 # warnings appear in every build log.
@@ -63,21 +47,19 @@ rm -f "$B/rust/kernel.o" "$B/rust/libkernel.rmeta"
 start=$(date +%s)
 if make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 -j"$(gv_jobs)" rust/ \
 	>"$LOG" 2>&1; then
-	point ok "kernel crate builds without EVENTFD and RESET_CONTROLLER"
+	gv_tap ok "kernel crate builds without EVENTFD and RESET_CONTROLLER"
 else
 	grep -E -A12 '^error|Error [0-9]' "$LOG" | head -60 >"$tmp"
-	point fail "kernel crate builds without EVENTFD and RESET_CONTROLLER" "$tmp"
+	gv_tap fail "kernel crate builds without EVENTFD and RESET_CONTROLLER" "$tmp"
 fi
 log "rust-gates build (rust/) took $(($(date +%s) - start)) s (log: $LOG)"
 
 # The same filter as gates.sh.
 gv_our_diagnostics "$LOG" >"$tmp"
 if [ -s "$tmp" ]; then
-	point fail "no warning from rust/ in the rust-gates build" "$tmp"
+	gv_tap fail "no warning from rust/ in the rust-gates build" "$tmp"
 else
-	point ok "no warning from rust/ in the rust-gates build"
+	gv_tap ok "no warning from rust/ in the rust-gates build"
 fi
 
-finish
-grep -q '^not ok' <(printf '%s\n' "${results[@]}") && exit 1
-exit 0
+gv_tap_end

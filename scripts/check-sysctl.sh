@@ -23,21 +23,8 @@ EXPECTED=$GV_ROOT/configs/sysctl-expected.txt
 W=$GV_CACHE/sysctl-check
 mkdir -p "$W"
 
-n=0
-out=()
-point() { # ok|fail name [diagnostic lines]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		out+=("ok $n $2")
-	else
-		out+=("not ok $n $2")
-	fi
-	[ -z "${3:-}" ] || out+=("$3")
-}
 finish() {
-	echo "TAP version 13"
-	echo "1..$n"
-	printf '%s\n' "${out[@]}" | sed '/^$/d'
+	gv_tap_end || true
 	exit 0
 }
 
@@ -57,14 +44,14 @@ if section baseline >"$W/baseline.tap"; then
 	bad=$(grep '^not ok ' "$W/baseline.tap" | sed 's/^not ok [0-9]* /# rejected: /')
 	skipped=$(grep -c '^ok .*# SKIP' "$W/baseline.tap")
 	if [ -z "$plan" ] || [ "$plan" = 0 ] || [ "$got" != "$plan" ]; then
-		point fail "guest applies configs/sysctl.d" "# $got of ${plan:-?} keys reported"
+		gv_tap fail "guest applies configs/sysctl.d" "# $got of ${plan:-?} keys reported"
 	elif [ -n "$bad" ]; then
-		point fail "guest applies configs/sysctl.d" "$bad"
+		gv_tap fail "guest applies configs/sysctl.d" "$bad"
 	else
-		point ok "guest applies configs/sysctl.d ($plan keys, $skipped absent from the test kernel)"
+		gv_tap ok "guest applies configs/sysctl.d ($plan keys, $skipped absent from the test kernel)"
 	fi
 else
-	point fail "guest applies configs/sysctl.d" "# no complete '@@GV begin sysctl baseline' section in $LOG"
+	gv_tap fail "guest applies configs/sysctl.d" "# no complete '@@GV begin sysctl baseline' section in $LOG"
 fi
 
 # Kernel messages on the same console (a deprecated-sysctl notice, say) are
@@ -72,28 +59,28 @@ fi
 if ! section dump >"$W/sysctl.raw" ||
 	! grep -E '^[^ =]+ =( |$)' "$W/sysctl.raw" >"$W/sysctl.txt" ||
 	! grep -q '^kernel\.arch = ' "$W/sysctl.txt"; then
-	point fail "guest dumps sysctl -a" "# no complete 'sysctl dump' section (with kernel.arch) in $LOG"
+	gv_tap fail "guest dumps sysctl -a" "# no complete 'sysctl dump' section (with kernel.arch) in $LOG"
 	finish
 fi
-point ok "guest dumps sysctl -a ($(wc -l <"$W/sysctl.txt") keys)"
+gv_tap ok "guest dumps sysctl -a ($(wc -l <"$W/sysctl.txt") keys)"
 
 if diag=$("$GV_ROOT/scripts/khc-judge.py" --lint "$EXPECTED" guest-sysctl); then
-	point ok "configs/sysctl-expected.txt is well-formed"
+	gv_tap ok "configs/sysctl-expected.txt is well-formed"
 else
-	point fail "configs/sysctl-expected.txt is well-formed" "$diag"
+	gv_tap fail "configs/sysctl-expected.txt is well-formed" "$diag"
 fi
 
 KHC=$("$GV_ROOT/scripts/debian-fetch.sh" khc) || die "cannot fetch kernel-hardening-checker"
 if ! PYTHONPATH="$KHC/usr/lib/python3/dist-packages" python3 \
 	"$KHC/usr/bin/kernel-hardening-checker" -c "$KCONFIG" -s "$W/sysctl.txt" -m json \
 	>"$W/khc.json" 2>"$W/khc.err"; then
-	point fail "khc -s guest-sysctl" "$(sed 's/^/# /' "$W/khc.err" | head -20)"
+	gv_tap fail "khc -s guest-sysctl" "$(sed 's/^/# /' "$W/khc.err" | head -20)"
 	finish
 fi
 # The kconfig results are the test kernel's (informational, in configs.tap).
 if diag=$("$GV_ROOT/scripts/khc-judge.py" guest-sysctl "$W/khc.json" "$EXPECTED" --type sysctl); then
-	point ok "khc -s guest-sysctl" "$diag"
+	gv_tap ok "khc -s guest-sysctl" "$diag"
 else
-	point fail "khc -s guest-sysctl" "$diag"
+	gv_tap fail "khc -s guest-sysctl" "$diag"
 fi
 finish

@@ -80,19 +80,38 @@ gv_our_diagnostics() {
 	' "$1"
 }
 
-# TAP for the host checks: gv_tap NAME ok|fail|skip DESCRIPTION [DIAG]
-# records one test point (DIAG: text, printed as "# " lines under a
-# failure); gv_tap_end prints the plan and the points.
+# TAP for the host checks.
+#   gv_tap ok|fail|skip DESCRIPTION [DIAG]
+# records one test point. DIAG is a file (its first 40 lines) or text; it is
+# printed under the point as "# " lines (a line that already starts with
+# "#" is kept as it is), except for a skip, where it is the reason.
+#   gv_tap_note TEXT
+# adds TEXT as "# " lines between points. gv_tap_end prints the header, the
+# plan and everything recorded, and returns 1 if a point failed.
 GV_TAP=()
+GV_TAP_N=0
+gv_tap_diag() {
+	if [ -f "$1" ]; then head -40 "$1"; else printf '%s\n' "$1"; fi |
+		sed '/^$/d; /^#/!s/^/# /'
+}
 gv_tap() {
-	local n=$((${#GV_TAP[@]} + 1))
+	GV_TAP_N=$((GV_TAP_N + 1))
 	case $1 in
-	ok) GV_TAP+=("ok $n $2") ;;
-	skip) GV_TAP+=("ok $n $2 # SKIP ${3:-}") ;;
-	*) GV_TAP+=("not ok $n $2${3:+$'\n'$(sed 's/^/# /' <<<"$3")}") ;;
+	ok) GV_TAP+=("ok $GV_TAP_N $2") ;;
+	skip) GV_TAP+=("ok $GV_TAP_N $2 # SKIP ${3:-}") ;;
+	*) GV_TAP+=("not ok $GV_TAP_N $2") ;;
 	esac
+	if [ "$1" != skip ] && [ -n "${3:-}" ]; then
+		GV_TAP+=("$(gv_tap_diag "$3")")
+	fi
+	return 0
+}
+gv_tap_note() {
+	[ -z "$1" ] || GV_TAP+=("$(gv_tap_diag "$1")")
 }
 gv_tap_end() {
-	echo "1..${#GV_TAP[@]}"
-	printf '%s\n' "${GV_TAP[@]}"
+	echo "TAP version 13"
+	echo "1..$GV_TAP_N"
+	printf '%s\n' "${GV_TAP[@]}" | sed '/^$/d'
+	! printf '%s\n' "${GV_TAP[@]}" | grep -q '^not ok'
 }

@@ -22,25 +22,14 @@ cd "$GV_ROOT" || exit 1
 mapfile -t RS < <(git ls-files '*.rs')
 mapfile -t CFILES < <(git ls-files '*.c' '*.h')
 
-n=0
-results=()
-point() { # status name [diagnostic file]
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		results+=("ok $n $2")
-	else
-		results+=("not ok $n $2")
-		[ -n "${3:-}" ] && results+=("$(sed 's/^/# /' "$3" | head -40)")
-	fi
-}
 tmp=$(mktemp)
 trap 'rm -f "$tmp"' EXIT
 
 for f in "${RS[@]}"; do
 	if rustfmt --check --edition 2021 --config-path "$KSRC/.rustfmt.toml" "$f" >"$tmp" 2>&1; then
-		point ok "rustfmt $f"
+		gv_tap ok "rustfmt $f"
 	else
-		point fail "rustfmt $f" "$tmp"
+		gv_tap fail "rustfmt $f" "$tmp"
 	fi
 done
 
@@ -48,16 +37,16 @@ done
 # rust/kernel modules) count.
 gv_our_diagnostics "$BUILD_LOG" >"$tmp"
 if [ -s "$tmp" ]; then
-	point fail "no rustc/clippy/cc warnings in project code" "$tmp"
+	gv_tap fail "no rustc/clippy/cc warnings in project code" "$tmp"
 else
-	point ok "no rustc/clippy/cc warnings in project code"
+	gv_tap ok "no rustc/clippy/cc warnings in project code"
 fi
 
 for f in "${CFILES[@]}"; do
 	if perl "$KSRC/scripts/checkpatch.pl" --no-tree --quiet --terse --show-types -f "$f" >"$tmp" 2>&1; then
-		point ok "checkpatch $f"
+		gv_tap ok "checkpatch $f"
 	else
-		point fail "checkpatch $f" "$tmp"
+		gv_tap fail "checkpatch $f" "$tmp"
 	fi
 done
 
@@ -70,12 +59,10 @@ for d in gzvm:GZVM bpmp-virt:BPMP_VIRT vfio-platform-ext:VFIO_PLATFORM_EXT; do
 		}
 		{ prev = $0 }' >"$tmp"
 	if [ -s "$tmp" ]; then
-		point fail "KUnit suites of $dir gated on $opt" "$tmp"
+		gv_tap fail "KUnit suites of $dir gated on $opt" "$tmp"
 	else
-		point ok "KUnit suites of $dir gated on $opt"
+		gv_tap ok "KUnit suites of $dir gated on $opt"
 	fi
 done
 
-echo "TAP version 13"
-echo "1..$n"
-printf '%s\n' "${results[@]}"
+gv_tap_end || true
