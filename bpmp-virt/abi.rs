@@ -8,9 +8,18 @@
 use kernel::bindings;
 
 pub(crate) use bindings::{
-    MRQ_BWMGR, MRQ_CLK, MRQ_DEBUG, MRQ_DEBUGFS, MRQ_EMC_DVFS_EMCHUB, MRQ_EMC_DVFS_LATENCY,
-    MRQ_ISO_CLIENT, MRQ_PG, MRQ_PING, MRQ_QUERY_ABI, MRQ_QUERY_FW_TAG, MRQ_QUERY_TAG, MRQ_RESET,
-    MRQ_STRAP, MRQ_THREADED_PING,
+    MRQ_CLK, MRQ_DEBUG, MRQ_DEBUGFS, MRQ_PG, MRQ_PING, MRQ_QUERY_ABI, MRQ_QUERY_FW_TAG,
+    MRQ_QUERY_TAG, MRQ_RESET, MRQ_THREADED_PING,
+};
+
+// Items marked `#[cfg(CONFIG_BPMP_VIRT_MODEL)]` are used only by the
+// in-kernel firmware model.
+
+/// SoC-wide MRQs the model knows to exist but does not serve (also named by
+/// the policy's KUnit tests).
+#[cfg(any(CONFIG_BPMP_VIRT_MODEL, CONFIG_BPMP_VIRT_KUNIT_TEST))]
+pub(crate) use bindings::{
+    MRQ_BWMGR, MRQ_EMC_DVFS_EMCHUB, MRQ_EMC_DVFS_LATENCY, MRQ_ISO_CLIENT, MRQ_STRAP,
 };
 
 /// `MRQ_CLK` sub-commands (bits 31..24 of `cmd_and_id`) and clock flags.
@@ -30,7 +39,9 @@ pub(crate) mod clk {
     pub(crate) const GET_FMAX_AT_VMIN: u8 =
         bindings::mrq_clk_commands_CMD_CLK_GET_FMAX_AT_VMIN as u8;
 
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const HAS_MUX: u32 = bindings::BPMP_CLK_HAS_MUX;
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const HAS_SET_RATE: u32 = bindings::BPMP_CLK_HAS_SET_RATE;
     pub(crate) const IS_ROOT: u32 = bindings::BPMP_CLK_IS_ROOT;
     /// The clock's rate and parent may not be changed (`clk-bpmp` then
@@ -39,7 +50,9 @@ pub(crate) mod clk {
     /// The clock may not be enabled or disabled (set together with
     /// [`RATE_PARENT_CHANGE_DENIED`]: read-only operations).
     pub(crate) const STATE_CHANGE_DENIED: u32 = bindings::BPMP_CLK_STATE_CHANGE_DENIED;
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const NAME_MAXLEN: usize = bindings::MRQ_CLK_NAME_MAXLEN as usize;
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const MAX_PARENTS: usize = bindings::MRQ_CLK_MAX_PARENTS as usize;
     /// `struct cmd_clk_get_all_info_response` (packed, 113 bytes).
     pub(crate) type AllInfo = bindings::cmd_clk_get_all_info_response;
@@ -68,6 +81,7 @@ pub(crate) mod pg {
     pub(crate) const STATE_OFF: u32 = bindings::pg_states_PG_STATE_OFF;
     pub(crate) const STATE_ON: u32 = bindings::pg_states_PG_STATE_ON;
     pub(crate) const STATE_RUNNING: u32 = bindings::pg_states_PG_STATE_RUNNING;
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const NAME_MAXLEN: usize = bindings::MRQ_PG_NAME_MAXLEN as usize;
 }
 
@@ -75,8 +89,10 @@ pub(crate) mod pg {
 pub(crate) mod err {
     use kernel::bindings;
 
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const EBADCMD: i32 = bindings::BPMP_EBADCMD as i32;
     pub(crate) const ENODEV: i32 = bindings::BPMP_ENODEV as i32;
+    #[cfg(CONFIG_BPMP_VIRT_MODEL)]
     pub(crate) const EINVAL: i32 = bindings::BPMP_EINVAL as i32;
 }
 

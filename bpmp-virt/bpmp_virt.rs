@@ -74,8 +74,9 @@ impl DebugfsRoot {
 
 impl Drop for DebugfsRoot {
     fn drop(&mut self) {
-        let dir = REGISTRY.lock().debugfs.take();
-        drop(dir);
+        // Taken out under the lock, removed (at the end of this function)
+        // after the lock is released.
+        let _dir = REGISTRY.lock().debugfs.take();
     }
 }
 

@@ -9,7 +9,12 @@
 #  - the config merges (the fragment's symbols took their values);
 #  - `make rust/` (helpers, bindings, the kernel crate and its doc-tests,
 #    compiled as KUnit but not run) succeeds;
-#  - no compiler or clippy warning from our rust/ files in that build.
+#  - no compiler or clippy warning from our rust/ files in that build;
+#  - the three drivers build, with clippy and WERROR and without a warning
+#    from our files, as a production kernel builds them: tinyconfig +
+#    configs/drivers.config + configs/prod-gates.config, without the
+#    test-only options (test knobs, BPMP model, KUnit), in a second build
+#    directory (<...>-prod-gates, a few minutes the first time).
 #
 # The build directory is $GV_CACHE/build/<kernel>-llvm<ver>-rust-gates, next
 # to the test kernel's, so later runs are incremental: 2-3 minutes the first
@@ -60,6 +65,35 @@ if [ -s "$tmp" ]; then
 	gv_tap fail "no warning from rust/ in the rust-gates build" "$tmp"
 else
 	gv_tap ok "no warning from rust/ in the rust-gates build"
+fi
+
+# The drivers without their test-only options.
+P=${B%-rust-gates}-prod-gates
+mkdir -p "$P"
+what="the drivers build without test options, with WERROR (tinyconfig + drivers.config + prod-gates.config)"
+if ! "$GV_ROOT/scripts/kernel-config.sh" "$KSRC" "$P" arm64 tinyconfig \
+	"$GV_ROOT/configs/drivers.config" "$GV_ROOT/configs/prod-gates.config" >"$tmp" 2>&1; then
+	gv_tap fail "$what" "$tmp"
+else
+	dirs=()
+	for d in $(gv_driver_dirs); do
+		dirs+=("$d/")
+		find "$P/$d" -name '*.o' -delete 2>/dev/null
+	done
+	start=$(date +%s)
+	if make -C "$KSRC" O="$P" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 -j"$(gv_jobs)" \
+		"${dirs[@]}" >"$P/build.log" 2>&1; then
+		gv_our_diagnostics "$P/build.log" >"$tmp"
+		if [ -s "$tmp" ]; then
+			gv_tap fail "$what" "$tmp"
+		else
+			gv_tap ok "$what"
+		fi
+	else
+		grep -E -B2 -A12 '^(error|warning)|Error [0-9]' "$P/build.log" | head -60 >"$tmp"
+		gv_tap fail "$what" "$tmp"
+	fi
+	log "prod-gates build (${dirs[*]}) took $(($(date +%s) - start)) s (log: $P/build.log)"
 fi
 
 gv_tap_end
