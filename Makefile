@@ -49,7 +49,7 @@ build: setup
 	$(SCRIPTS)/build-selftests.sh "$$(cat $$B/.gv-ksrc)" "$$B" $(OUT) && \
 	$(SCRIPTS)/build-overlays.sh $(OUT)/dtb "$$(cat $$B/.gv-ksrc)" && \
 	echo "kernel: $$B/arch/arm64/boot/Image" && \
-	echo "modules: $$(grep -E "^($$(python3 $(SCRIPTS)/series.py paths | awk '$$1 !~ /^selftests/ {print $$2}' | paste -sd'|'))/" $$B/modules.order | sed "s|^|$$B/|; s|\.o$$|.ko|" | tr '\n' ' ')" && \
+	echo "modules: $$(grep -E "^($$(python3 $(SCRIPTS)/series.py drivers | paste -sd'|'))/" $$B/modules.order | sed "s|^|$$B/|; s|\.o$$|.ko|" | tr '\n' ' ')" && \
 	echo "selftests: $(OUT)/selftests  overlays: $(OUT)/dtb"
 
 check:

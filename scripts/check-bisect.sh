@@ -24,8 +24,7 @@ B=$GV_CACHE/build/arm64-${kver//\~/_}-llvm$GV_LLVM_VER-bisect
 mkdir -p "$B"
 tip=$(git -C "$KSRC" rev-parse HEAD)
 mapfile -t commits < <(git -C "$KSRC" rev-list --reverse gv-base.."$tip")
-tmp=$(mktemp)
-trap 'rm -f "$tmp"; git -C "$KSRC" checkout -q -f --detach "$tip"' EXIT
+trap 'git -C "$KSRC" checkout -q -f --detach "$tip"' EXIT
 
 for c in "${commits[@]}"; do
 	subject=$(git -C "$KSRC" log -1 --format=%s "$c")
@@ -41,17 +40,6 @@ for c in "${commits[@]}"; do
 		[ -f "$KSRC/$d/Kconfig" ] && targets+=("$d/")
 	done
 	log "bisect: ${subject} (${targets[*]})"
-	if make -C "$KSRC" O="$B" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 -j"$(gv_jobs)" \
-		"${targets[@]}" >"$B/build.log" 2>&1; then
-		gv_our_diagnostics "$B/build.log" >"$tmp"
-		if [ -s "$tmp" ]; then
-			gv_tap fail "$subject builds without warnings" "$tmp"
-		else
-			gv_tap ok "$subject builds (${targets[*]})"
-		fi
-	else
-		grep -E -B2 -A12 '^(error|warning)|Error [0-9]' "$B/build.log" | head -60 >"$tmp"
-		gv_tap fail "$subject builds" "$tmp"
-	fi
+	gv_build_gate "$subject builds (${targets[*]})" "$KSRC" "$B" "${targets[@]}"
 done
 gv_tap_end

@@ -81,18 +81,7 @@ else
 		find "$P/$d" -name '*.o' -delete 2>/dev/null
 	done
 	start=$(date +%s)
-	if make -C "$KSRC" O="$P" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 -j"$(gv_jobs)" \
-		"${dirs[@]}" >"$P/build.log" 2>&1; then
-		gv_our_diagnostics "$P/build.log" >"$tmp"
-		if [ -s "$tmp" ]; then
-			gv_tap fail "$what" "$tmp"
-		else
-			gv_tap ok "$what"
-		fi
-	else
-		grep -E -B2 -A12 '^(error|warning)|Error [0-9]' "$P/build.log" | head -60 >"$tmp"
-		gv_tap fail "$what" "$tmp"
-	fi
+	gv_build_gate "$what" "$KSRC" "$P" "${dirs[@]}"
 	log "prod-gates build (${dirs[*]}) took $(($(date +%s) - start)) s (log: $P/build.log)"
 fi
 

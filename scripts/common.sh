@@ -55,10 +55,10 @@ gv_jobs() {
 	echo $(($(nproc) + 1))
 }
 
-# The kernel-tree folders of the drivers (scripts/series.py paths), one per
-# line, e.g. drivers/virt/geniezone.
+# The kernel-tree folders of the drivers, one per line, e.g.
+# drivers/virt/geniezone.
 gv_driver_dirs() {
-	python3 "$GV_ROOT/scripts/series.py" paths | awk '$1 !~ /^selftests\// { print $2 }'
+	python3 "$GV_ROOT/scripts/series.py" drivers
 }
 
 # An extended regular expression for the kernel-tree paths of the project's
@@ -114,4 +114,26 @@ gv_tap_end() {
 	echo "1..$GV_TAP_N"
 	printf '%s\n' "${GV_TAP[@]}" | sed '/^$/d'
 	! printf '%s\n' "${GV_TAP[@]}" | grep -q '^not ok'
+}
+
+# gv_build_gate DESCRIPTION KSRC BUILD_DIR TARGET...: build the TARGETs with
+# clippy into BUILD_DIR (log: BUILD_DIR/build.log) and record one TAP point,
+# ok if make succeeds and no diagnostic names one of our files.
+gv_build_gate() {
+	local what=$1 ksrc=$2 b=$3 diag
+	shift 3
+	diag=$(mktemp)
+	if make -C "$ksrc" O="$b" ARCH=arm64 LLVM="$GV_LLVM" CLIPPY=1 -j"$(gv_jobs)" "$@" \
+		>"$b/build.log" 2>&1; then
+		gv_our_diagnostics "$b/build.log" >"$diag"
+	else
+		grep -E -B2 -A12 '^(error|warning)|Error [0-9]' "$b/build.log" | head -60 >"$diag"
+		[ -s "$diag" ] || echo "make failed (log: $b/build.log)" >"$diag"
+	fi
+	if [ -s "$diag" ]; then
+		gv_tap fail "$what" "$diag"
+	else
+		gv_tap ok "$what"
+	fi
+	rm -f "$diag"
 }

@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 """Turn the project into a patch series for a kernel tree.
 
-  series.py paths
-      print "project-dir tree-dir" for each driver and selftest folder
+  series.py drivers
+      print the kernel-tree folder of each driver, one per line
   series.py make KSRC OUTDIR
       commit the series on top of KSRC's tag gv-base (without touching its
       work tree), point refs/gv/series at the last commit, and write
@@ -29,6 +29,8 @@ import re
 import subprocess
 import sys
 import tempfile
+
+import vendor_prefixes  # scripts/vendor_prefixes.py, next to this file
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SERIES = os.path.join(ROOT, 'series', 'series.txt')
@@ -139,33 +141,25 @@ def claim(blocks, files):
     A file named exactly is the block's; a folder takes the files under it
     that no block names exactly."""
     owned = [f for f in files if matches(f, OWNED) and not matches(f, EXCLUDED)]
+    named = [p for paths, _ in blocks for p in paths if p in owned]
+    twice = {p for p in named if named.count(p) > 1}
+    if twice:
+        die('named by two patches: ' + ' '.join(sorted(twice)))
     owner = {}
-    for paths, msg in blocks:
-        for p in paths:
-            if p in owned:
-                if p in owner:
-                    die(f'{p} is named by two patches ("{owner[p]}", "{msg.splitlines()[0]}")')
-                owner[p] = msg.splitlines()[0]
     result = []
     for paths, msg in blocks:
+        subject = msg.splitlines()[0]
         mine = []
         for p in paths:
-            if p in owned:
-                mine.append(p)
-                continue
-            p = p.rstrip('/')
-            hit = [f for f in owned if f.startswith(p + '/')]
+            hit = [p] if p in owned else \
+                [f for f in owned if f.startswith(p.rstrip('/') + '/') and f not in named]
             if not hit:
                 die(f'{SERIES}: "{p}" names no file the series can hold')
             for f in hit:
-                if f in owner and f not in mine:
-                    if owner[f] == msg.splitlines()[0]:
-                        continue
-                    if any(f == q for q in sum((b[0] for b in blocks), [])):
-                        continue
-                    die(f'{f} is in two folders named by patches ("{owner[f]}", "{msg.splitlines()[0]}")')
-                owner[f] = msg.splitlines()[0]
-                mine.append(f)
+                if f in owner:
+                    die(f'{f} is in two folders named by patches ("{owner[f]}", "{subject}")')
+                owner[f] = subject
+            mine += hit
         result.append((mine, msg))
     left = [f for f in owned if f not in owner]
     if left:
@@ -394,14 +388,10 @@ def apply_file(tree, f):
         add_bindings(tree, src)
     elif f == 'Documentation/devicetree/bindings/vendor-prefixes.yaml.add':
         reg = 'Documentation/devicetree/bindings/vendor-prefixes.yaml'
-        with tempfile.NamedTemporaryFile('w', suffix='.yaml', delete=False) as t:
-            t.write(tree.read(reg))
-        r = subprocess.run([sys.executable, os.path.join(ROOT, 'scripts', 'vendor-prefixes.py'),
-                            t.name, os.path.join(ROOT, f)], capture_output=True, text=True)
-        if r.returncode:
-            die(r.stderr.strip() or r.stdout.strip())
-        tree.write(reg, open(t.name).read())
-        os.unlink(t.name)
+        try:
+            tree.write(reg, vendor_prefixes.merge(tree.read(reg), src, f, reg))
+        except ValueError as e:
+            die(str(e))
     else:
         dst = tree_path(f)
         if dst is None:
@@ -515,12 +505,9 @@ def make(ksrc, outdir):
 
 
 def main():
-    if sys.argv[1:2] == ['paths']:
+    if sys.argv[1:] == ['drivers']:
         for d, *_ in DRIVERS:
-            print(d, tree_path(d + '/').rstrip('/'))
-        for s in sorted(os.listdir(os.path.join(ROOT, 'selftests'))):
-            if not matches(f'selftests/{s}/x', EXCLUDED):
-                print(f'selftests/{s}', tree_path(f'selftests/{s}/').rstrip('/'))
+            print(tree_path(d + '/').rstrip('/'))
     elif sys.argv[1:2] == ['make'] and len(sys.argv) == 4:
         make(os.path.abspath(sys.argv[2]), os.path.abspath(sys.argv[3]))
     else:

@@ -1,19 +1,14 @@
-#!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Merge vendor-prefix entries into the kernel's vendor-prefixes.yaml.
+"""Merging vendor-prefix entries into the kernel's vendor-prefixes.yaml (for
+scripts/series.py, whose patch adds ours).
 
-Usage: vendor-prefixes.py VENDOR_PREFIXES_YAML FRAGMENT
-
-FRAGMENT (Documentation/devicetree/bindings/vendor-prefixes.yaml.add) holds
-entries in the registry's own format: a two-space indented '"^<prefix>,.*":'
-line followed by its more deeply indented lines; '#' lines are comments.
-Each entry replaces any entry with the same key and is placed in
-alphabetical order in the registry's sorted list. The file is rewritten only
-if that changes it, so a second run is a no-op. Exits 1 on a malformed
-fragment or a registry whose sorted list cannot be found.
+The fragment (Documentation/devicetree/bindings/vendor-prefixes.yaml.add)
+holds entries in the registry's own format: a two-space indented
+'"^<prefix>,.*":' line followed by its more deeply indented lines; '#' lines
+are comments. Each entry replaces any entry with the same key and is placed
+in alphabetical order in the registry's sorted list.
 """
 import re
-import sys
 
 KEY = re.compile(r'^  "\^([A-Za-z0-9][A-Za-z0-9-]*),\.\*":\s*$')
 
@@ -30,25 +25,22 @@ def entries(lines):
     return out
 
 
-def main():
-    if len(sys.argv) != 3:
-        sys.exit(__doc__)
-    reg_path, frag_path = sys.argv[1:]
-    with open(frag_path) as f:
-        frag = [l for l in f.read().splitlines()
-                if l.strip() and not l.lstrip().startswith('#')]
+def merge(text, frag_text, frag_name='fragment', reg_name='vendor-prefixes.yaml'):
+    """The registry text with the fragment's entries merged in. Raises
+    ValueError on a malformed fragment or a registry without its sorted
+    list."""
+    frag = [l for l in frag_text.splitlines()
+            if l.strip() and not l.lstrip().startswith('#')]
     new = entries(frag)
     if not new or sum(len(e[1]) for e in new) != len(frag):
-        sys.exit(f'{frag_path}: want only "^<prefix>,.*": entries with indented bodies')
+        raise ValueError(f'{frag_name}: want only "^<prefix>,.*": entries with indented bodies')
 
-    with open(reg_path) as f:
-        text = f.read()
     lines = text.splitlines()
     try:
         start = next(i for i, l in enumerate(lines)
                      if l.strip() == '# Keep list in alphabetical order.') + 1
     except StopIteration:
-        sys.exit(f'{reg_path}: no "# Keep list in alphabetical order." line')
+        raise ValueError(f'{reg_name}: no "# Keep list in alphabetical order." line') from None
 
     # Drop older copies of our entries.
     ours = {p for p, _ in new}
@@ -74,14 +66,6 @@ def main():
                 at = i  # end of the list
                 break
         if at is None:
-            sys.exit(f'{reg_path}: cannot find where "{prefix}" goes')
+            raise ValueError(f'{reg_name}: cannot find where "{prefix}" goes')
         kept[at:at] = body
-
-    result = '\n'.join(kept) + '\n'
-    if result != text:
-        with open(reg_path, 'w') as f:
-            f.write(result)
-
-
-if __name__ == '__main__':
-    main()
+    return '\n'.join(kept) + '\n'
